@@ -1,0 +1,37 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "minifo",
+    products: [
+        .executable(name: "minifo", targets: ["minifo"]),
+        .executable(name: "minifo-mountd", targets: ["minifo-mountd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Raw syscalls and every line of unsafe pointer code.
+        .target(name: "CMinifo"),
+        .target(name: "MinifoSystem", dependencies: ["CMinifo"]),
+        // Bytes to typed requests and typed replies to bytes; no I/O.
+        .target(name: "FUSEProtocol"),
+        // /dev/fuse, mount and unmount, the session loop and its workers.
+        .target(name: "FUSETransport", dependencies: ["FUSEProtocol", "MinifoSystem"]),
+        // Layers, lookup, copy-up and the META store; knows nothing of FUSE.
+        .target(name: "OverlayCore", dependencies: ["MinifoSystem"]),
+        // The overlay served over FUSE: node table, open files, passthrough.
+        .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "MinifoSystem"]),
+        // The daemon: no Foundation and no argument parser, so its RSS stays small.
+        .executableTarget(name: "minifo-mountd", dependencies: ["MinifoServer"]),
+        // The command users type.
+        .executableTarget(name: "minifo", dependencies: [
+            "MinifoServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "FUSEProtocolTests", dependencies: ["FUSEProtocol"]),
+        .testTarget(name: "OverlayCoreTests", dependencies: ["OverlayCore", "MinifoSystem"]),
+        .testTarget(name: "MountTests", dependencies: ["MinifoSystem"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,49 @@
+// Thin C shims for the calls Swift cannot make directly: variadic ioctl and
+// syscall(2), and the SCM_RIGHTS control-message macros.
+#ifndef CMINIFO_H
+#define CMINIFO_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+
+/// FUSE_DEV_IOC_CLONE: attach `fd` (a fresh /dev/fuse) to the session of `session_fd`.
+int cminifo_fuse_clone(int fd, int session_fd);
+
+/// FUSE_DEV_IOC_BACKING_OPEN: register `backing_fd` for passthrough; returns the backing id.
+int cminifo_fuse_backing_open(int dev_fd, int backing_fd);
+
+/// FUSE_DEV_IOC_BACKING_CLOSE.
+int cminifo_fuse_backing_close(int dev_fd, int backing_id);
+
+/// getdents64(2).
+ssize_t cminifo_getdents64(int fd, void *buf, size_t len);
+
+/// Receives one descriptor passed with SCM_RIGHTS; -1 with errno on failure, -2 when none came.
+int cminifo_recv_fd(int sock);
+
+/// FICLONE: share all of `src`'s extents with `dst` (reflink).
+int cminifo_ficlone(int dst, int src);
+
+/// renameat2(2), which older glibc headers do not declare.
+int cminifo_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, unsigned int flags);
+
+/// openat2(2) with RESOLVE_* flags.
+int cminifo_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+
+/// 1 if `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT), 0 if not, -1 with errno.
+int cminifo_is_mount_root(const char *path);
+
+/// Constants glibc hides behind _GNU_SOURCE, which Swift's Glibc module is built without.
+extern const int cminifo_O_PATH;
+extern const int cminifo_O_NOATIME;
+extern const int cminifo_O_TMPFILE;
+extern const int cminifo_AT_EMPTY_PATH;
+extern const int cminifo_SEEK_DATA;
+extern const int cminifo_SEEK_HOLE;
+extern const int cminifo_POSIX_SPAWN_SETSID;
+
+/// pipe2(2).
+int cminifo_pipe2(int fds[2], int flags);
+
+#endif

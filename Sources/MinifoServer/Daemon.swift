@@ -1,0 +1,75 @@
+import FUSETransport
+import MinifoSystem
+import OverlayCore
+
+/// Mounts an overlay and serves it until it is unmounted: by `umount`, `minifo umount`, or a
+/// SIGINT, SIGTERM or SIGHUP, on which the daemon detaches the mount itself.
+public enum Daemon {
+    /// Runs to the end of the session and returns the exit status. Once the mount is ready, or
+    /// if it fails, one line goes to `readyFD` ("ok", or the error message) and it is closed.
+    public static func run(_ configuration: MountConfiguration, readyFD: Int32?) -> Int32 {
+        Log.configure(program: "minifo", debug: configuration.debug)
+        let stop = SignalSet([SignalSet.interrupt, SignalSet.terminate, SignalSet.hangup, SignalSet.user1])
+        stop.block()
+        SignalSet([SignalSet.pipe]).block()
+
+        let fileSystem: OverlayFileSystem
+        let device: Int32
+        do {
+            let overlay = try Overlay(base: configuration.base, storage: configuration.storage)
+            fileSystem = try OverlayFileSystem(overlay: overlay, cacheTimeout: configuration.cacheTimeout,
+                                               passthrough: configuration.passthrough)
+            device = try FUSEMount.mount(configuration.request)
+        } catch let error as MountError {
+            return fail(error.description, readyFD: readyFD)
+        } catch {
+            return fail("cannot open \(configuration.base) and \(configuration.storage): \(error)", readyFD: readyFD)
+        }
+        Log.debug("mounted \(configuration.base) + \(configuration.storage) on \(configuration.mountPoint)")
+        if let readyFD { report("ok", to: readyFD) }
+
+        let mountPoint = configuration.mountPoint
+        let watcher: Thread
+        do {
+            watcher = try Thread.spawn {
+                let signal = stop.wait()
+                if signal != SignalSet.user1 {
+                    Log.debug("signal \(signal): unmounting \(mountPoint)")
+                    do { try FUSEMount.unmount(mountPoint, lazy: true) } catch { Log.error("\(error)") }
+                }
+            }
+        } catch {
+            try? FUSEMount.unmount(mountPoint, lazy: true)
+            return 1
+        }
+
+        let session = Session(deviceFD: device, handler: fileSystem)
+        var status: Int32 = 0
+        do {
+            try session.run(workers: configuration.workers)
+        } catch {
+            Log.error("cannot start worker threads: \(error); unmounting")
+            try? FUSEMount.unmount(mountPoint, lazy: true)
+            status = 1
+        }
+        watcher.signal(SignalSet.user1)
+        watcher.join()
+        close(device)
+        Log.debug("session ended")
+        return status
+    }
+
+    private static func fail(_ message: String, readyFD: Int32?) -> Int32 {
+        if let readyFD {
+            report(message, to: readyFD)
+        } else {
+            Log.error(message)
+        }
+        return 1
+    }
+
+    private static func report(_ line: String, to fd: Int32) {
+        _ = try? write(fd, Array((line + "\n").utf8))
+        close(fd)
+    }
+}

@@ -1,0 +1,118 @@
+import MinifoSystem
+import OverlayCore
+import Synchronization
+
+/// The nodes the kernel knows, keyed by node ID, with their lookup counts (FUSE_LOOKUP raises
+/// a count, FUSE_FORGET lowers it; a node at zero is dropped). A node remembers its parent and
+/// name rather than a descriptor, which keeps both memory and open files small.
+///
+/// Node IDs are the mount's inode numbers, except that the root is always 1 (FUSE_ROOT_ID):
+/// the root's own inode number and 1 swap places, so the mapping stays one-to-one.
+final class NodeTable: Sendable {
+    struct Node {
+        var parent: UInt64
+        var name: [UInt8]
+        var lookups: UInt64
+        /// Passthrough backing id shared by every open of this node, and how many opens use it.
+        var backingID: Int32 = 0
+        var backingUsers: Int32 = 0
+    }
+
+    static let rootID: UInt64 = 1
+    let rootInode: UInt64
+    private let nodes: Mutex<[UInt64: Node]>
+
+    init(rootInode: UInt64) {
+        self.rootInode = rootInode
+        nodes = Mutex([Self.rootID: Node(parent: 0, name: [], lookups: 1)])
+    }
+
+    func nodeID(forInode inode: UInt64) -> UInt64 {
+        if inode == rootInode { return Self.rootID }
+        if inode == Self.rootID { return rootInode }
+        return inode
+    }
+
+    /// The path of a node, built from the names up to the root. ESTALE for an unknown node.
+    func path(of nodeID: UInt64) throws(Errno) -> RelativePath {
+        if nodeID == Self.rootID { return .root }
+        return try nodes.withLock { (nodes) throws(Errno) -> RelativePath in
+            var names: [[UInt8]] = []
+            var current = nodeID
+            while current != Self.rootID {
+                guard let node = nodes[current], names.count < 4096 else { throw .ESTALE }
+                names.append(node.name)
+                current = node.parent
+            }
+            var bytes: [UInt8] = []
+            for name in names.reversed() {
+                if !bytes.isEmpty { bytes.append(0x2F) }
+                bytes.append(contentsOf: name)
+            }
+            return RelativePath(bytes: bytes)
+        }
+    }
+
+    /// Records one more lookup of `nodeID`, found as `name` in `parent`.
+    func remember(_ nodeID: UInt64, parent: UInt64, name: some Collection<UInt8>) {
+        if nodeID == Self.rootID { return }
+        nodes.withLock { nodes in
+            if var node = nodes[nodeID] {
+                node.lookups += 1
+                if node.parent != parent || !node.name.elementsEqual(name) {
+                    node.parent = parent
+                    node.name = Array(name)
+                }
+                nodes[nodeID] = node
+            } else {
+                nodes[nodeID] = Node(parent: parent, name: Array(name), lookups: 1)
+            }
+        }
+    }
+
+    func forget(_ nodeID: UInt64, count: UInt64) {
+        if nodeID == Self.rootID { return }
+        nodes.withLock { nodes in
+            guard var node = nodes[nodeID] else { return }
+            node.lookups -= min(count, node.lookups)
+            if node.lookups == 0 && node.backingUsers == 0 {
+                nodes[nodeID] = nil
+            } else {
+                nodes[nodeID] = node
+            }
+        }
+    }
+
+    var count: Int { nodes.withLock { $0.count } }
+
+    /// The node's passthrough backing id, registering one with `open` if it has none yet.
+    /// One id per node: the kernel refuses a second, different backing file for an inode.
+    func acquireBacking(_ nodeID: UInt64, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
+        try nodes.withLock { (nodes) throws(Errno) -> Int32 in
+            var node = nodes[nodeID] ?? Node(parent: 0, name: [], lookups: 0)
+            if node.backingUsers == 0 {
+                node.backingID = try open()
+            }
+            node.backingUsers += 1
+            nodes[nodeID] = node
+            return node.backingID
+        }
+    }
+
+    /// Gives up one use of the node's backing id; the last user gets the id back to close.
+    func releaseBacking(_ nodeID: UInt64) -> Int32? {
+        nodes.withLock { nodes in
+            guard var node = nodes[nodeID], node.backingUsers > 0 else { return nil }
+            node.backingUsers -= 1
+            let last = node.backingUsers == 0
+            let id = node.backingID
+            if last { node.backingID = 0 }
+            if last && node.lookups == 0 {
+                nodes[nodeID] = nil
+            } else {
+                nodes[nodeID] = node
+            }
+            return last ? id : nil
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import FUSEProtocol
+import MinifoSystem
+import OverlayCore
+
+extension OverlayFileSystem {
+    /// LOOKUP: finds `name` in the directory `parent` and counts one lookup of the result.
+    func lookup(_ name: some Collection<UInt8>, in parent: UInt64) throws(Errno) -> EntryOut {
+        let (_, entry) = try overlay.lookup(name, in: try nodes.path(of: parent))
+        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
+        nodes.remember(nodeID, parent: parent, name: name)
+        return entryOut(nodeID, entry)
+    }
+
+    func entryOut(_ nodeID: UInt64, _ entry: Entry) -> EntryOut {
+        EntryOut(nodeID: nodeID, entryValid: cacheSeconds, attrValid: cacheSeconds,
+                 entryValidNsec: cacheNanoseconds, attrValidNsec: cacheNanoseconds, attr: Attr(entry.stat))
+    }
+
+    /// ACCESS, sent only when the kernel does not check permissions itself.
+    func access(_ node: UInt64, mask: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
+        let entry = try overlay.lookup(try nodes.path(of: node))
+        if mask & Permissions.write != 0 { throw .EROFS }
+        if !Permissions.allows(entry.stat, uid: uid, gid: gid, mask: mask) { throw .EACCES }
+    }
+}
+
+extension Attr {
+    /// fuse_attr from a stat whose inode is already the mount's number.
+    init(_ stat: FileStat) {
+        self.init(
+            ino: stat.inode, size: UInt64(bitPattern: stat.size), blocks: UInt64(bitPattern: stat.blocks),
+            atime: stat.accessTime.seconds, mtime: stat.modificationTime.seconds, ctime: stat.changeTime.seconds,
+            atimeNsec: UInt32(truncatingIfNeeded: stat.accessTime.nanoseconds),
+            mtimeNsec: UInt32(truncatingIfNeeded: stat.modificationTime.nanoseconds),
+            ctimeNsec: UInt32(truncatingIfNeeded: stat.changeTime.nanoseconds),
+            mode: stat.mode, nlink: UInt32(truncatingIfNeeded: stat.linkCount), uid: stat.uid, gid: stat.gid,
+            rdev: Self.encodeDevice(stat.rdev), blksize: UInt32(truncatingIfNeeded: stat.blockSize))
+    }
+
+    /// The kernel's new_encode_dev(), from glibc's 64-bit dev_t.
+    static func encodeDevice(_ device: UInt64) -> UInt32 {
+        let major = ((device >> 8) & 0xfff) | ((device >> 32) & ~0xfff)
+        let minor = (device & 0xff) | ((device >> 12) & ~0xff)
+        return UInt32(truncatingIfNeeded: (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12))
+    }
+}
+
+extension StatfsOut {
+    init(_ stats: FileSystemStats) {
+        self.init(blocks: stats.blocks, bfree: stats.freeBlocks, bavail: stats.availableBlocks,
+                  files: stats.files, ffree: stats.freeFiles, bsize: stats.blockSize,
+                  namelen: stats.maxNameLength, frsize: stats.fragmentSize)
+    }
+}

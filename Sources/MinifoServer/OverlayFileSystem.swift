@@ -1,0 +1,124 @@
+import FUSEProtocol
+import FUSETransport
+import MinifoSystem
+import OverlayCore
+import Synchronization
+
+/// The overlay served over FUSE: maps node IDs and file handles onto `Overlay` paths.
+///
+/// Lock order: `directories`, then a directory handle's stream, then `nodes`.
+public final class OverlayFileSystem: FileSystemHandler {
+    let overlay: Overlay
+    let nodes: NodeTable
+    let directories = DirectoryHandles()
+    let cacheSeconds: UInt64
+    let cacheNanoseconds: UInt32
+    /// Whether opens use FUSE passthrough: wanted by the mount, offered by the kernel, and
+    /// not refused by it (BACKING_OPEN needs CAP_SYS_ADMIN).
+    let passthrough = Atomic<Bool>(false)
+    private let passthroughWanted: Bool
+
+    public init(overlay: Overlay, cacheTimeout: Double, passthrough: Bool) throws(Errno) {
+        self.overlay = overlay
+        let root = try overlay.lookup(.root)
+        nodes = NodeTable(rootInode: root.stat.inode)
+        cacheSeconds = UInt64(cacheTimeout)
+        cacheNanoseconds = UInt32((cacheTimeout - Double(UInt64(cacheTimeout))) * 1e9)
+        passthroughWanted = passthrough
+    }
+
+    public var wantedFlags: InitFlags {
+        var flags: InitFlags = [
+            .asyncRead, .bigWrites, .atomicOTrunc, .doReaddirplus, .readdirplusAuto, .parallelDirops,
+            .maxPages, .cacheSymlinks, .autoInvalData, .asyncDio, .initExt,
+        ]
+        if passthroughWanted { flags.insert(.passthrough) }
+        return flags
+    }
+
+    public func sessionStarted(_ negotiated: InitOut) {
+        passthrough.store(negotiated.flags.contains(.passthrough), ordering: .relaxed)
+    }
+
+    public func forget(_ nodeID: UInt64, count: UInt64) {
+        nodes.forget(nodeID, count: count)
+    }
+
+    public func handle(_ header: RequestHeader, _ request: Request, _ reply: inout ReplyContext) {
+        do throws(Errno) {
+            try serve(header, request, &reply)
+        } catch {
+            reply.bytes.removeAll(keepingCapacity: true)
+            reply.payloadCount = 0
+            reply.grantedLookups.removeAll(keepingCapacity: true)
+            Reply.error(error.rawValue, unique: header.unique, into: &reply.bytes)
+        }
+    }
+
+    private func serve(_ header: RequestHeader, _ request: Request, _ reply: inout ReplyContext) throws(Errno) {
+        let unique = header.unique
+        let node = header.nodeID
+        switch request {
+        case .lookup(let name):
+            let entry = try lookup(name, in: node)
+            reply.grantedLookups.append(entry.nodeID)
+            Reply.entry(entry, unique: unique, into: &reply.bytes)
+        case .getattr:
+            let entry = try overlay.lookup(try nodes.path(of: node))
+            Reply.attr(Attr(entry.stat), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
+        case .readlink:
+            Reply.bytes(try overlay.readLink(try nodes.path(of: node)), unique: unique, into: &reply.bytes)
+        case .access(let mask):
+            try access(node, mask: mask, uid: header.uid, gid: header.gid)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .statfs:
+            Reply.statfs(StatfsOut(try overlay.fileSystemStatistics()), unique: unique, into: &reply.bytes)
+        case .open(let open):
+            Reply.open(try self.open(node, flags: open.flags, deviceFD: reply.deviceFD), unique: unique, into: &reply.bytes)
+        case .read(let read):
+            try self.read(read, into: &reply)
+        case .lseek(let seek):
+            let offset = try MinifoSystem.seek(Int32(truncatingIfNeeded: seek.fileHandle), offset: Int64(bitPattern: seek.offset), whence: Int32(seek.whence))
+            Reply.lseek(offset: UInt64(offset), unique: unique, into: &reply.bytes)
+        case .flush, .fsync:
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .release(let release):
+            self.release(node, fileHandle: release.fileHandle, deviceFD: reply.deviceFD)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .opendir:
+            let handle = directories.open(try overlay.openDirectory(try nodes.path(of: node)))
+            Reply.open(OpenOut(fileHandle: handle), unique: unique, into: &reply.bytes)
+        case .readdir(let read):
+            try readDirectory(node, read, plus: false, &reply)
+        case .readdirplus(let read):
+            try readDirectory(node, read, plus: true, &reply)
+        case .releasedir(let release):
+            directories.close(release.fileHandle)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .fsyncdir:
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .getxattr(let get, let name):
+            let (size, value) = try overlay.extendedAttribute(try nodes.path(of: node), name: name, capacity: Int(get.size))
+            if get.size == 0 {
+                Reply.xattrSize(UInt32(size), unique: unique, into: &reply.bytes)
+            } else {
+                Reply.bytes(value, unique: unique, into: &reply.bytes)
+            }
+        case .listxattr(let capacity):
+            let (size, names) = try overlay.extendedAttributeNames(try nodes.path(of: node), capacity: Int(capacity))
+            if capacity == 0 {
+                Reply.xattrSize(UInt32(size), unique: unique, into: &reply.bytes)
+            } else {
+                Reply.bytes(names, unique: unique, into: &reply.bytes)
+            }
+        case .setattr, .symlink, .mknod, .mkdir, .unlink, .rmdir, .rename, .rename2, .link, .write,
+             .setxattr, .removexattr, .create, .fallocate, .copyFileRange, .copyFileRange64, .tmpfile:
+            // Copy-on-write is not served yet: the mount is a read-only view of the base.
+            throw .EROFS
+        case .syncfs:
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        default:
+            throw .ENOSYS
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// minifo's release, printed by `--version`.
+public let minifoVersion = "0.1.0"

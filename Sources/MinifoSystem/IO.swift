@@ -1,0 +1,56 @@
+import CMinifo
+import Glibc
+
+/// read(2) into `buffer`, returning the byte count. The array's storage is written in place.
+public func read(_ fd: Int32, into buffer: inout [UInt8]) throws(Errno) -> Int {
+    let capacity = buffer.count
+    return try buffer.withUnsafeMutableBytes { raw in
+        attempt { Glibc.read(fd, raw.baseAddress, capacity) }
+    }.get()
+}
+
+/// pread(2) into the start of `buffer`, at most `count` bytes.
+public func pread(_ fd: Int32, into buffer: inout [UInt8], count: Int, offset: Int64) throws(Errno) -> Int {
+    let count = min(count, buffer.count)
+    return try buffer.withUnsafeMutableBytes { raw in
+        attempt { Glibc.pread(fd, raw.baseAddress, count, off_t(offset)) }
+    }.get()
+}
+
+/// write(2) of a whole buffer in one call, as /dev/fuse requires. Returns the bytes written.
+@discardableResult
+public func write(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) -> Int {
+    try bytes.withUnsafeBytes { raw in
+        attempt { Glibc.write(fd, raw.baseAddress, raw.count) }
+    }.get()
+}
+
+/// writev(2) of `head` followed by the first `tailCount` bytes of `tail`, in one call.
+@discardableResult
+public func write(_ fd: Int32, _ head: [UInt8], _ tail: [UInt8], tailCount: Int) throws(Errno) -> Int {
+    try head.withUnsafeBytes { h in
+        tail.withUnsafeBytes { t in
+            var iov = (
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: h.baseAddress), iov_len: h.count),
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: t.baseAddress), iov_len: min(tailCount, t.count)))
+            return withUnsafeMutableBytes(of: &iov) { v in
+                let vec = v.baseAddress!.assumingMemoryBound(to: iovec.self)
+                return attempt { Glibc.writev(fd, vec, 2) }
+            }
+        }
+    }.get()
+}
+
+/// An uninitialised byte array of `count` bytes. Large ones are mmap'd by malloc and cost
+/// resident memory only for the pages that get written.
+public func uninitializedBuffer(count: Int) -> [UInt8] {
+    [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
+/// lseek(2).
+public func seek(_ fd: Int32, offset: Int64, whence: Int32) throws(Errno) -> Int64 {
+    Int64(try retrying { Glibc.lseek(fd, off_t(offset), whence) })
+}
+
+public let seekData = cminifo_SEEK_DATA
+public let seekHole = cminifo_SEEK_HOLE

@@ -1,0 +1,59 @@
+import CMinifo
+import Glibc
+
+/// Flags for `openat(2)`.
+public struct OpenFlags: OptionSet, Sendable {
+    public var rawValue: Int32
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    public static let readOnly = OpenFlags([])
+    public static let writeOnly = OpenFlags(rawValue: O_WRONLY)
+    public static let readWrite = OpenFlags(rawValue: O_RDWR)
+    public static let create = OpenFlags(rawValue: O_CREAT)
+    public static let exclusive = OpenFlags(rawValue: O_EXCL)
+    public static let truncate = OpenFlags(rawValue: O_TRUNC)
+    public static let append = OpenFlags(rawValue: O_APPEND)
+    public static let directory = OpenFlags(rawValue: O_DIRECTORY)
+    public static let noFollow = OpenFlags(rawValue: O_NOFOLLOW)
+    public static let closeOnExec = OpenFlags(rawValue: O_CLOEXEC)
+    public static let nonBlocking = OpenFlags(rawValue: O_NONBLOCK)
+    public static let path = OpenFlags(rawValue: cminifo_O_PATH)
+    public static let noAccessTime = OpenFlags(rawValue: cminifo_O_NOATIME)
+    public static let largeFile = OpenFlags(rawValue: 0o100000)
+}
+
+/// openat(2). The descriptor is always close-on-exec.
+public func openat(_ dir: Int32, _ path: some Collection<UInt8>, _ flags: OpenFlags, mode: UInt32 = 0) throws(Errno) -> Int32 {
+    try withCString(path) { (p) throws(Errno) in
+        try retrying { Glibc.openat(dir, p, flags.rawValue | O_CLOEXEC, mode_t(mode)) }
+    }
+}
+
+/// open(2) of a path given as a Swift string. Always close-on-exec.
+public func open(_ path: String, _ flags: OpenFlags, mode: UInt32 = 0) throws(Errno) -> Int32 {
+    try retrying { Glibc.open(path, flags.rawValue | O_CLOEXEC, mode_t(mode)) }
+}
+
+/// close(2). EINTR is not retried: Linux has released the descriptor already.
+public func close(_ fd: Int32) {
+    _ = Glibc.close(fd)
+}
+
+/// dup(2), close-on-exec.
+public func duplicate(_ fd: Int32) throws(Errno) -> Int32 {
+    try retrying { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
+}
+
+/// An owned descriptor that is closed when it goes out of scope.
+public struct FileDescriptor: ~Copyable {
+    public let rawValue: Int32
+    public init(owning rawValue: Int32) { self.rawValue = rawValue }
+    deinit { Glibc.close(rawValue) }
+
+    /// Hands the descriptor to the caller, who closes it.
+    public consuming func release() -> Int32 {
+        let fd = rawValue
+        discard self
+        return fd
+    }
+}

@@ -1,0 +1,79 @@
+import MinifoSystem
+
+/// The entries of one directory, read in pieces across READDIR calls.
+///
+/// A directory in one layer only is streamed from that layer, and positions are the
+/// filesystem's own `d_off` cookies. A directory in both layers is listed once when opened:
+/// storage entries, then base entries storage does not hide; positions are indexes into that
+/// listing. Either way a reader can resume wherever it stopped.
+public final class DirectoryStream {
+    public struct Item {
+        public var name: [UInt8]
+        /// The layer's inode number for the entry; LOOKUP gives the mount's own.
+        public var inode: UInt64
+        /// A `DT_*` value.
+        public var type: UInt32
+        /// Where the next READDIR resumes after this entry.
+        public var nextOffset: Int64
+    }
+
+    private let reader: DirectoryReader?
+    private var position: Int64 = 0
+    private let items: [Item]
+    private let hidesMeta: Bool
+
+    init(single reader: DirectoryReader, hidesMeta: Bool) {
+        self.reader = reader
+        self.items = []
+        self.hidesMeta = hidesMeta
+    }
+
+    init(listed items: [Item]) {
+        self.reader = nil
+        self.items = items
+        self.hidesMeta = false
+    }
+
+    /// The entry at or after `offset` (0 is the start, else a previous item's `nextOffset`).
+    public func next(from offset: Int64) throws(Errno) -> Item? {
+        guard let reader else {
+            guard offset >= 0, offset < items.count else { return nil }
+            return items[Int(offset)]
+        }
+        if offset != position {
+            try reader.seek(to: offset)
+            position = offset
+        }
+        while let entry = try reader.next() {
+            position = entry.nextOffset
+            if hidesMeta && entry.name == Names.meta { continue }
+            return Item(name: entry.name, inode: entry.inode, type: UInt32(entry.type), nextOffset: entry.nextOffset)
+        }
+        return nil
+    }
+}
+
+extension Overlay {
+    /// Opens the directory at `path` for listing.
+    public func openDirectory(_ path: RelativePath) throws(Errno) -> DirectoryStream {
+        let entry = try lookup(path)
+        guard entry.stat.fileType == .directory else { throw .ENOTDIR }
+        if !entry.merged {
+            let fd = try openat(layer(entry.layer).root, path.bytes, [.directory, .noFollow])
+            return DirectoryStream(single: DirectoryReader(owning: fd), hidesMeta: path.isRoot)
+        }
+        var items: [DirectoryStream.Item] = []
+        var seen = Set<[UInt8]>()
+        for kind in [LayerKind.storage, .base] {
+            let fd = try openat(layer(kind).root, path.bytes, [.directory, .noFollow])
+            let reader = DirectoryReader(owning: fd)
+            while let entry = try reader.next() {
+                if path.isRoot && entry.name == Names.meta { continue }
+                guard seen.insert(entry.name).inserted else { continue }
+                items.append(DirectoryStream.Item(name: entry.name, inode: entry.inode, type: UInt32(entry.type),
+                                                  nextOffset: Int64(items.count + 1)))
+            }
+        }
+        return DirectoryStream(listed: items)
+    }
+}

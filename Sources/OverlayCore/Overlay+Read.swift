@@ -1,0 +1,50 @@
+import MinifoSystem
+
+extension Overlay {
+    /// Opens the file at `path` for reading. Until copy-on-write lands, any request to write is EROFS.
+    public func openForReading(_ path: RelativePath, writeRequested: Bool) throws(Errno) -> (fd: Int32, entry: Entry) {
+        if writeRequested { throw .EROFS }
+        let entry = try lookup(path)
+        switch entry.stat.fileType {
+        case .directory: throw .EISDIR
+        case .symlink: throw .ELOOP
+        default: break
+        }
+        let root = layer(entry.layer).root
+        let fd: Int32
+        do {
+            // O_NOATIME keeps reads through the mount from touching the base's access times.
+            fd = try openat(root, path.bytes, [.noFollow, .noAccessTime, .nonBlocking])
+        } catch .EPERM {
+            fd = try openat(root, path.bytes, [.noFollow, .nonBlocking])
+        }
+        return (fd, entry)
+    }
+
+    /// The target of the symlink at `path`.
+    public func readLink(_ path: RelativePath) throws(Errno) -> [UInt8] {
+        let entry = try lookup(path)
+        guard entry.stat.fileType == .symlink else { throw .EINVAL }
+        return try readlinkat(layer(entry.layer).root, path.bytes)
+    }
+
+    /// An extended attribute's value; with `capacity` 0 only its size.
+    public func extendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, capacity: Int) throws(Errno) -> (size: Int, value: [UInt8]) {
+        let entry = try lookup(path)
+        return try ExtendedAttributes.get(layer(entry.layer).root, path.bytes, name: name, capacity: capacity)
+    }
+
+    /// The NUL-separated list of extended attribute names; with `capacity` 0 only its size.
+    public func extendedAttributeNames(_ path: RelativePath, capacity: Int) throws(Errno) -> (size: Int, names: [UInt8]) {
+        let entry = try lookup(path)
+        return try ExtendedAttributes.list(layer(entry.layer).root, path.bytes, capacity: capacity)
+    }
+
+    /// The statistics of the filesystem that changes go to, as overlayfs reports its upper layer.
+    public func fileSystemStatistics() throws(Errno) -> FileSystemStats {
+        var stats = try fileSystemStats(storage.root)
+        let baseStats = try fileSystemStats(base.root)
+        stats.maxNameLength = min(stats.maxNameLength, baseStats.maxNameLength)
+        return stats
+    }
+}

@@ -1,0 +1,42 @@
+/// A path below a layer's root, as raw bytes ("." for the root itself). Every layer holds the
+/// same relative path for the same object, so one value addresses base and storage alike.
+public struct RelativePath: Hashable, Sendable, CustomStringConvertible {
+    public private(set) var bytes: [UInt8]
+
+    public static let root = RelativePath(bytes: [0x2E])
+
+    public init(bytes: [UInt8]) { self.bytes = bytes }
+
+    public var isRoot: Bool { bytes == [0x2E] }
+
+    /// The path of the entry `name` in this directory.
+    public func appending(_ name: some Collection<UInt8>) -> RelativePath {
+        if isRoot { return RelativePath(bytes: Array(name)) }
+        var bytes = self.bytes
+        bytes.reserveCapacity(bytes.count + 1 + name.count)
+        bytes.append(0x2F)
+        bytes.append(contentsOf: name)
+        return RelativePath(bytes: bytes)
+    }
+
+    public var description: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// Name rules shared by every layer.
+public enum Names {
+    /// `META_dAfFgHE39ktF3HD2sr`: minifo's record of changes, at the storage root, never shown.
+    public static let meta: [UInt8] = Array("META_dAfFgHE39ktF3HD2sr".utf8)
+
+    /// Whether `name` in the directory `parent` is the META file's place in the mount.
+    public static func isMeta(_ name: some Collection<UInt8>, in parent: RelativePath) -> Bool {
+        parent.isRoot && name.elementsEqual(meta)
+    }
+
+    /// A name a directory can hold: 1 to 255 bytes, no NUL, no '/', not "." or "..".
+    public static func isValid(_ name: some Collection<UInt8>) -> Bool {
+        let count = name.count
+        guard count > 0, count <= 255 else { return false }
+        if name.contains(0) || name.contains(0x2F) { return false }
+        return !(name.elementsEqual([0x2E]) || name.elementsEqual([0x2E, 0x2E]))
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import MinifoServer
+
+@main
+struct Minifo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minifo",
+        abstract: "A copy-on-write overlay filesystem: a read-only base, a storage directory for every change.",
+        version: minifoVersion,
+        subcommands: [MountCommand.self, UnmountCommand.self])
+}
+
+/// Prints `minifo: MESSAGE` on standard error and fails with exit status 1.
+func fail(_ message: String) -> ExitCode {
+    printError("minifo: " + message)
+    return ExitCode(1)
+}
