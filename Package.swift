@@ -23,7 +23,11 @@ let package = Package(
         // The overlay served over FUSE: node table, open files, passthrough.
         .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "MinifoSystem"]),
         // The daemon: no Foundation and no argument parser, so its RSS stays small.
-        .executableTarget(name: "minifo-mountd", dependencies: ["MinifoServer"]),
+        // Linked statically in release: on these machines every mapped page of a shared library
+        // counts towards the daemon's resident memory, and one static binary maps the least.
+        .executableTarget(
+            name: "minifo-mountd", dependencies: ["MinifoServer"],
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
         // The command users type.
         .executableTarget(name: "minifo", dependencies: [
             "MinifoServer",
