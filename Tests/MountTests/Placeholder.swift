@@ -1,0 +1,1 @@
+// Mount tests are added alongside.
