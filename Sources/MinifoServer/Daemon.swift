@@ -44,6 +44,7 @@ public enum Daemon {
         }
 
         let session = Session(deviceFD: device, handler: fileSystem)
+        ResidentMemory.dropStartupCode()
         var status: Int32 = 0
         do {
             try session.run(workers: configuration.workers)
