@@ -86,3 +86,16 @@ const int cminifo_SEEK_HOLE = SEEK_HOLE;
 const int cminifo_POSIX_SPAWN_SETSID = POSIX_SPAWN_SETSID;
 
 int cminifo_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+const long cminifo_UTIME_NOW = UTIME_NOW;
+const long cminifo_UTIME_OMIT = UTIME_OMIT;
+
+ssize_t cminifo_copy_file_range(int in_fd, int64_t *in_off, int out_fd, int64_t *out_off, size_t len) {
+    loff_t in = *in_off, out = *out_off;
+    ssize_t n = copy_file_range(in_fd, &in, out_fd, &out, len, 0);
+    *in_off = in;
+    *out_off = out;
+    return n;
+}
+
+int cminifo_fallocate(int fd, int mode, int64_t offset, int64_t len) { return fallocate(fd, mode, offset, len); }

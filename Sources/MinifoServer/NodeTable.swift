@@ -16,6 +16,7 @@ final class NodeTable: Sendable {
         /// Passthrough backing id shared by every open of this node, and how many opens use it.
         var backingID: Int32 = 0
         var backingUsers: Int32 = 0
+        var backingSource: BackingSource?
     }
 
     static let rootID: UInt64 = 1
@@ -86,12 +87,16 @@ final class NodeTable: Sendable {
     var count: Int { nodes.withLock { $0.count } }
 
     /// The node's passthrough backing id, registering one with `open` if it has none yet.
-    /// One id per node: the kernel refuses a second, different backing file for an inode.
-    func acquireBacking(_ nodeID: UInt64, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
+    /// One id per node: the kernel refuses a second, different backing file for an inode, so
+    /// asking for another `source` while the first is in use is EBUSY.
+    func acquireBacking(_ nodeID: UInt64, source: BackingSource, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
         try nodes.withLock { (nodes) throws(Errno) -> Int32 in
             var node = nodes[nodeID] ?? Node(parent: 0, name: [], lookups: 0)
             if node.backingUsers == 0 {
                 node.backingID = try open()
+                node.backingSource = source
+            } else if node.backingSource != source {
+                throw .EBUSY
             }
             node.backingUsers += 1
             nodes[nodeID] = node
@@ -115,4 +120,10 @@ final class NodeTable: Sendable {
             return last ? id : nil
         }
     }
+}
+
+/// Which file a passthrough backing id reads: a layer and a path in it.
+struct BackingSource: Equatable {
+    var layer: UInt8
+    var path: [UInt8]
 }

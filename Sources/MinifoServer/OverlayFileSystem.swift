@@ -78,9 +78,12 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .read(let read):
             try self.read(read, into: &reply)
         case .lseek(let seek):
-            let offset = try MinifoSystem.seek(Int32(truncatingIfNeeded: seek.fileHandle), offset: Int64(bitPattern: seek.offset), whence: Int32(seek.whence))
+            let offset = try MinifoSystem.seek(Self.descriptor(seek.fileHandle), offset: Int64(bitPattern: seek.offset), whence: Int32(seek.whence))
             Reply.lseek(offset: UInt64(offset), unique: unique, into: &reply.bytes)
-        case .flush, .fsync:
+        case .flush:
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .fsync(let fsync):
+            try synchronize(Self.descriptor(fsync.fileHandle), dataOnly: fsync.dataOnly)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .release(let release):
             self.release(node, fileHandle: release.fileHandle, deviceFD: reply.deviceFD)
@@ -111,9 +114,43 @@ public final class OverlayFileSystem: FileSystemHandler {
             } else {
                 Reply.bytes(names, unique: unique, into: &reply.bytes)
             }
-        case .setattr, .symlink, .mknod, .mkdir, .unlink, .rmdir, .rename, .rename2, .link, .write,
-             .setxattr, .removexattr, .create, .fallocate, .copyFileRange, .copyFileRange64, .tmpfile:
-            // Copy-on-write is not served yet: the mount is a read-only view of the base.
+        case .create(let create, let name):
+            let created = try self.create(name, in: node, .file(flags: Int32(bitPattern: create.flags)), mode: create.mode, header, &reply)
+            guard let fd = created.fd else { throw .EIO }
+            let open: OpenOut
+            do {
+                open = try openOut(created.out.nodeID, created.path, fd: fd, created.entry, deviceFD: reply.deviceFD)
+            } catch {
+                close(fd)
+                throw error
+            }
+            Reply.create(created.out, open, unique: unique, into: &reply.bytes)
+        case .mknod(let mknod, let name):
+            let object: NewObject = mknod.mode & 0o170000 == 0o100000 ? .node(device: 0) : .node(mode: mknod.mode, rdev: mknod.rdev)
+            Reply.entry(try create(name, in: node, object, mode: mknod.mode, header, &reply).out, unique: unique, into: &reply.bytes)
+        case .mkdir(let mkdir, let name):
+            Reply.entry(try create(name, in: node, .directory, mode: mkdir.mode, header, &reply).out, unique: unique, into: &reply.bytes)
+        case .symlink(let name, let target):
+            Reply.entry(try create(name, in: node, .symlink(target: Array(target)), mode: 0o777, header, &reply).out, unique: unique, into: &reply.bytes)
+        case .link(let link, let name):
+            Reply.entry(try self.link(link.oldNodeID, as: name, in: node, &reply), unique: unique, into: &reply.bytes)
+        case .setattr(let setattr):
+            Reply.attr(try setAttributes(node, setattr), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
+        case .write(let write, let data):
+            Reply.write(size: try self.write(write, data), unique: unique, into: &reply.bytes)
+        case .setxattr(let set, let name, let value):
+            try overlay.setExtendedAttribute(try nodes.path(of: node), name: name, value: value, flags: Int32(bitPattern: set.flags))
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .removexattr(let name):
+            try overlay.removeExtendedAttribute(try nodes.path(of: node), name: name)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .fallocate(let request):
+            try allocate(Self.descriptor(request.fileHandle), mode: Int32(bitPattern: request.mode),
+                         offset: Int64(bitPattern: request.offset), length: Int64(bitPattern: request.length))
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .copyFileRange(let request):
+            Reply.write(size: UInt32(try copyFileRange(request)), unique: unique, into: &reply.bytes)
+        case .unlink, .rmdir, .rename, .rename2, .tmpfile:
             throw .EROFS
         case .syncfs:
             Reply.error(0, unique: unique, into: &reply.bytes)

@@ -41,6 +41,13 @@ public func write(_ fd: Int32, _ head: [UInt8], _ tail: [UInt8], tailCount: Int)
     }.get()
 }
 
+/// pwrite(2) of a slice, returning the bytes written.
+public func pwrite(_ fd: Int32, _ bytes: ArraySlice<UInt8>, offset: Int64) throws(Errno) -> Int {
+    try bytes.withUnsafeBytes { raw in
+        attempt { Glibc.pwrite(fd, raw.baseAddress, raw.count, off_t(offset)) }
+    }.get()
+}
+
 /// An uninitialised byte array of `count` bytes. Large ones are mmap'd by malloc and cost
 /// resident memory only for the pages that get written.
 public func uninitializedBuffer(count: Int) -> [UInt8] {

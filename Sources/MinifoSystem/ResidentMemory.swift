@@ -2,10 +2,10 @@ import Glibc
 
 /// Trimming the daemon's resident set once it is up.
 public enum ResidentMemory {
-    /// Unmaps the pages of read-only file mappings (program code and constants) that startup
-    /// touched, and turns off fault-around for them, so that from now on only the pages the
-    /// request path really uses are mapped. The pages stay in the page cache; touching one again
-    /// is a minor fault. Writable mappings are left alone: their pages may hold data.
+    /// Unmaps the pages of program code that startup touched, and turns off fault-around for
+    /// them, so that from now on only the code the request path really uses is mapped. The pages
+    /// stay in the page cache; touching one again is a minor fault. Only executable, read-only
+    /// mappings qualify: read-only data may have been relocated in memory after loading.
     public static func dropStartupCode() {
         guard let maps = try? readWholeFile("/proc/self/maps") else { return }
         for line in maps.split(separator: 0x0A) {
@@ -13,7 +13,7 @@ public enum ResidentMemory {
             // start-end perms offset dev inode path
             guard fields.count >= 6, fields[5].first == 0x2F else { continue }
             let permissions = Array(fields[1])
-            guard permissions.count == 4, permissions[0] == 0x72, permissions[1] == 0x2D, permissions[3] == 0x70 else { continue }
+            guard permissions == Array("r-xp".utf8) else { continue }
             let range = fields[0].split(separator: 0x2D)
             guard range.count == 2, let start = UInt(hex: range[0]), let end = UInt(hex: range[1]), end > start,
                   let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }

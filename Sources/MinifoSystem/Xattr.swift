@@ -31,6 +31,38 @@ public enum ExtendedAttributes {
         return (size, names)
     }
 
+    /// lsetxattr(2); `flags` are XATTR_CREATE (1) and XATTR_REPLACE (2).
+    public static func set(_ dir: Int32, _ path: some Collection<UInt8>, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32 = 0) throws(Errno) {
+        let bytes = Array(value)
+        _ = try withProcPath(dir, path) { (p) throws(Errno) -> Int32 in
+            try withCString(name) { (n) throws(Errno) -> Int32 in
+                try bytes.withUnsafeBytes { raw in
+                    attempt { lsetxattr(p, n, raw.baseAddress, raw.count, flags) }
+                }.get()
+            }
+        }
+    }
+
+    /// lremovexattr(2).
+    public static func remove(_ dir: Int32, _ path: some Collection<UInt8>, name: some Collection<UInt8>) throws(Errno) {
+        _ = try withProcPath(dir, path) { (p) throws(Errno) -> Int32 in
+            try withCString(name) { (n) throws(Errno) -> Int32 in try retrying { lremovexattr(p, n) } }
+        }
+    }
+
+    /// Every attribute of one object as (name, value) pairs.
+    public static func all(_ dir: Int32, _ path: some Collection<UInt8>) throws(Errno) -> [([UInt8], [UInt8])] {
+        let size = try list(dir, path, capacity: 0).size
+        if size == 0 { return [] }
+        let names = try list(dir, path, capacity: size + 256).names
+        var result: [([UInt8], [UInt8])] = []
+        for name in names.split(separator: 0) {
+            let length = try get(dir, path, name: name, capacity: 0).size
+            result.append((Array(name), try get(dir, path, name: name, capacity: length + 256).value))
+        }
+        return result
+    }
+
     private static func withProcPath<R>(_ dir: Int32, _ path: some Collection<UInt8>, _ body: (UnsafePointer<CChar>) throws(Errno) -> R) throws(Errno) -> R {
         var full = Array("/proc/self/fd/\(dir)".utf8)
         if !path.isEmpty {

@@ -46,7 +46,7 @@ public final class DirectoryStream {
         }
         while let entry = try reader.next() {
             position = entry.nextOffset
-            if hidesMeta && entry.name == Names.meta { continue }
+            if hidesMeta && Names.isMeta(entry.name, in: .root) { continue }
             return Item(name: entry.name, inode: entry.inode, type: UInt32(entry.type), nextOffset: entry.nextOffset)
         }
         return nil
@@ -68,7 +68,7 @@ extension Overlay {
             let fd = try openat(layer(kind).root, path.bytes, [.directory, .noFollow])
             let reader = DirectoryReader(owning: fd)
             while let entry = try reader.next() {
-                if path.isRoot && entry.name == Names.meta { continue }
+                if Names.isMeta(entry.name, in: path) { continue }
                 guard seen.insert(entry.name).inserted else { continue }
                 items.append(DirectoryStream.Item(name: entry.name, inode: entry.inode, type: UInt32(entry.type),
                                                   nextOffset: Int64(items.count + 1)))

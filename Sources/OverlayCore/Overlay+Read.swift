@@ -1,9 +1,8 @@
 import MinifoSystem
 
 extension Overlay {
-    /// Opens the file at `path` for reading. Until copy-on-write lands, any request to write is EROFS.
-    public func openForReading(_ path: RelativePath, writeRequested: Bool) throws(Errno) -> (fd: Int32, entry: Entry) {
-        if writeRequested { throw .EROFS }
+    /// Opens the file at `path` for reading, from the layer that holds it.
+    public func openForReading(_ path: RelativePath) throws(Errno) -> (fd: Int32, entry: Entry) {
         let entry = try lookup(path)
         switch entry.stat.fileType {
         case .directory: throw .EISDIR
@@ -19,6 +18,15 @@ extension Overlay {
             fd = try openat(root, path.bytes, [.noFollow, .nonBlocking])
         }
         return (fd, entry)
+    }
+
+    /// A descriptor for FUSE passthrough to read and write the file at `path` through: the
+    /// storage copy read-write, or the base file read-only.
+    public func openBackingFile(_ path: RelativePath, _ entry: Entry) throws(Errno) -> Int32 {
+        if entry.layer == .storage {
+            return try openat(storage.root, path.bytes, [.readWrite, .noFollow, .nonBlocking])
+        }
+        return try openForReading(path).fd
     }
 
     /// The target of the symlink at `path`.

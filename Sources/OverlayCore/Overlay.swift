@@ -1,4 +1,5 @@
 import MinifoSystem
+import Synchronization
 
 /// The merged view of a base and a storage directory, addressed by relative path.
 /// Knows nothing of FUSE; every failure is an `Errno` the caller can hand back unchanged.
@@ -6,12 +7,43 @@ public final class Overlay: Sendable {
     public let base: Layer
     public let storage: Layer
     let inodes: InodeNumbers
+    /// Held while copying up: one copy-up at a time, so two can never race on one file.
+    let copyUpLock = Mutex<Void>(())
+    let workCounter = Atomic<UInt64>(0)
 
     /// Opens both layers. Paths must be absolute and already validated by the caller.
     public init(base basePath: String, storage storagePath: String) throws(Errno) {
         base = try Layer(kind: .base, path: basePath)
         storage = try Layer(kind: .storage, path: storagePath)
         inodes = InodeNumbers(baseDevice: base.device)
+        try prepareWorkDirectory()
+    }
+
+    /// Creates the work directory, or empties it of copies a crash left half-built.
+    private func prepareWorkDirectory() throws(Errno) {
+        do {
+            try makeDirectory(storage.root, Names.work, mode: 0o700)
+        } catch .EEXIST {
+            let reader = DirectoryReader(owning: try openat(storage.root, Names.work, [.directory, .noFollow]))
+            while let entry = try reader.next() {
+                if entry.isDotOrDotDot { continue }
+                try removeTree(storage.root, Names.work + [0x2F] + entry.name)
+            }
+        }
+    }
+
+    /// Removes a storage object and everything below it.
+    func removeTree(_ dir: Int32, _ path: [UInt8]) throws(Errno) {
+        do {
+            try removeName(dir, path, directory: false)
+        } catch .EISDIR {
+            let reader = DirectoryReader(owning: try openat(dir, path, [.directory, .noFollow]))
+            while let entry = try reader.next() {
+                if entry.isDotOrDotDot { continue }
+                try removeTree(dir, path + [0x2F] + entry.name)
+            }
+            try removeName(dir, path, directory: true)
+        }
     }
 
     deinit {

@@ -27,9 +27,14 @@ public enum Names {
     /// `META_dAfFgHE39ktF3HD2sr`: minifo's record of changes, at the storage root, never shown.
     public static let meta: [UInt8] = Array("META_dAfFgHE39ktF3HD2sr".utf8)
 
-    /// Whether `name` in the directory `parent` is the META file's place in the mount.
+    /// The work directory at the storage root where copies are built before they are renamed
+    /// into place; never shown either.
+    public static let work: [UInt8] = meta + Array(".work".utf8)
+
+    /// Whether `name` in the directory `parent` is one of minifo's own names at the storage
+    /// root, which the mount never shows.
     public static func isMeta(_ name: some Collection<UInt8>, in parent: RelativePath) -> Bool {
-        parent.isRoot && name.elementsEqual(meta)
+        parent.isRoot && (name.elementsEqual(meta) || name.elementsEqual(work))
     }
 
     /// A name a directory can hold: 1 to 255 bytes, no NUL, no '/', not "." or "..".

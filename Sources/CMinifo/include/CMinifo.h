@@ -43,6 +43,15 @@ extern const int cminifo_SEEK_DATA;
 extern const int cminifo_SEEK_HOLE;
 extern const int cminifo_POSIX_SPAWN_SETSID;
 
+extern const long cminifo_UTIME_NOW;
+extern const long cminifo_UTIME_OMIT;
+
+/// copy_file_range(2).
+ssize_t cminifo_copy_file_range(int in_fd, int64_t *in_off, int out_fd, int64_t *out_off, size_t len);
+
+/// fallocate(2).
+int cminifo_fallocate(int fd, int mode, int64_t offset, int64_t len);
+
 /// pipe2(2).
 int cminifo_pipe2(int fds[2], int flags);
 

@@ -1,0 +1,78 @@
+import FUSEProtocol
+import FUSETransport
+import MinifoSystem
+import OverlayCore
+
+extension OverlayFileSystem {
+    /// CREATE, MKNOD, MKDIR and SYMLINK: the new object's entry, with one lookup counted.
+    func create(_ name: ArraySlice<UInt8>, in parent: UInt64, _ object: NewObject, mode: UInt32,
+                _ header: RequestHeader, _ reply: inout ReplyContext) throws(Errno) -> Created {
+        let caller = Caller(uid: header.uid, gid: header.gid)
+        let (path, entry, fd) = try overlay.create(name, in: try nodes.path(of: parent), object, mode: mode, caller: caller)
+        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
+        nodes.remember(nodeID, parent: parent, name: name)
+        reply.grantedLookups.append(nodeID)
+        return Created(out: entryOut(nodeID, entry), path: path, entry: entry, fd: fd)
+    }
+
+    func link(_ node: UInt64, as name: ArraySlice<UInt8>, in parent: UInt64, _ reply: inout ReplyContext) throws(Errno) -> EntryOut {
+        let (_, entry) = try overlay.link(try nodes.path(of: node), as: name, in: try nodes.path(of: parent))
+        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
+        nodes.remember(nodeID, parent: parent, name: name)
+        reply.grantedLookups.append(nodeID)
+        return entryOut(nodeID, entry)
+    }
+
+    func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {
+        var change = AttributeChange()
+        if request.valid.contains(.mode) { change.mode = request.mode }
+        if request.valid.contains(.uid) { change.uid = request.uid }
+        if request.valid.contains(.gid) { change.gid = request.gid }
+        if request.valid.contains(.size) { change.size = Int64(bitPattern: request.size) }
+        if request.valid.contains(.atimeNow) {
+            change.accessTime = .now
+        } else if request.valid.contains(.atime) {
+            change.accessTime = .set(Timespec(seconds: request.atime, nanoseconds: Int64(request.atimeNsec)))
+        }
+        if request.valid.contains(.mtimeNow) {
+            change.modificationTime = .now
+        } else if request.valid.contains(.mtime) {
+            change.modificationTime = .set(Timespec(seconds: request.mtime, nanoseconds: Int64(request.mtimeNsec)))
+        }
+        let fd = request.valid.contains(.fileHandle) ? Self.descriptor(request.fileHandle) : nil
+        return Attr(try overlay.changeAttributes(try nodes.path(of: node), change, fd: fd).stat)
+    }
+
+    /// WRITE, when passthrough is off for this file.
+    func write(_ request: WriteIn, _ data: ArraySlice<UInt8>) throws(Errno) -> UInt32 {
+        UInt32(try pwrite(Self.descriptor(request.fileHandle), data, offset: Int64(bitPattern: request.offset)))
+    }
+
+    func copyFileRange(_ request: CopyFileRangeIn) throws(Errno) -> UInt64 {
+        UInt64(try copyRange(from: Self.descriptor(request.fileHandleIn), at: Int64(bitPattern: request.offsetIn),
+                             to: Self.descriptor(request.fileHandleOut), at: Int64(bitPattern: request.offsetOut),
+                             count: Int(min(request.length, 1 << 30))))
+    }
+
+    static func descriptor(_ fileHandle: UInt64) -> Int32 {
+        Int32(truncatingIfNeeded: fileHandle & 0xffff_ffff)
+    }
+}
+
+/// A new object as CREATE needs it for its OPEN half.
+struct Created {
+    var out: EntryOut
+    var path: RelativePath
+    var entry: Entry
+    var fd: Int32?
+}
+
+extension NewObject {
+    /// MKNOD's object for a mode and a device number in the kernel's new_encode_dev() form.
+    static func node(mode: UInt32, rdev: UInt32) -> NewObject {
+        let major = UInt64((rdev & 0xfff00) >> 8)
+        let minor = UInt64((rdev & 0xff) | ((rdev >> 12) & 0xfff00))
+        let device = ((major & 0xfff) << 8) | (minor & 0xff) | ((major & ~0xfff) << 32) | ((minor & ~0xff) << 12)
+        return .node(device: device)
+    }
+}

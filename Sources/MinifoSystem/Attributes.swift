@@ -1,0 +1,85 @@
+import CMinifo
+import Glibc
+
+/// Calls that change an object's metadata. Paths are relative to `dir`; a final symlink is
+/// never followed.
+
+/// fchmodat(2). Symlinks have no mode of their own on Linux.
+public func changeMode(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32) throws(Errno) {
+    _ = try withCString(path) { (p) throws(Errno) in try retrying { fchmodat(dir, p, mode_t(mode), 0) } }
+}
+
+/// fchmod(2).
+public func changeMode(_ fd: Int32, mode: UInt32) throws(Errno) {
+    _ = try retrying { fchmod(fd, mode_t(mode)) }
+}
+
+/// fchownat(2) with AT_SYMLINK_NOFOLLOW. `UInt32.max` leaves an id unchanged.
+public func changeOwner(_ dir: Int32, _ path: some Collection<UInt8>, uid: UInt32, gid: UInt32) throws(Errno) {
+    _ = try withCString(path) { (p) throws(Errno) in
+        try retrying { fchownat(dir, p, uid, gid, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
+    }
+}
+
+/// A time for `changeTimes`: a value, the current time, or unchanged.
+public enum TimeChange: Sendable, Equatable {
+    case set(Timespec)
+    case now
+    case omit
+
+    var value: timespec {
+        switch self {
+        case .set(let t): return timespec(tv_sec: Int(t.seconds), tv_nsec: Int(t.nanoseconds))
+        case .now: return timespec(tv_sec: 0, tv_nsec: cminifo_UTIME_NOW)
+        case .omit: return timespec(tv_sec: 0, tv_nsec: cminifo_UTIME_OMIT)
+        }
+    }
+}
+
+/// utimensat(2) with AT_SYMLINK_NOFOLLOW.
+public func changeTimes(_ dir: Int32, _ path: some Collection<UInt8>, access: TimeChange, modification: TimeChange) throws(Errno) {
+    var times = [access.value, modification.value]
+    _ = try withCString(path) { (p) throws(Errno) in
+        try retrying { utimensat(dir, p, &times, AT_SYMLINK_NOFOLLOW) }
+    }
+}
+
+/// ftruncate(2).
+public func truncate(_ fd: Int32, size: Int64) throws(Errno) {
+    _ = try retrying { ftruncate(fd, off_t(size)) }
+}
+
+/// fsync(2), or fdatasync(2) when only the data must be durable.
+public func synchronize(_ fd: Int32, dataOnly: Bool = false) throws(Errno) {
+    _ = try retrying { dataOnly ? fdatasync(fd) : fsync(fd) }
+}
+
+/// fallocate(2).
+public func allocate(_ fd: Int32, mode: Int32, offset: Int64, length: Int64) throws(Errno) {
+    _ = try retrying { cminifo_fallocate(fd, mode, offset, length) }
+}
+
+/// copy_file_range(2) from `source` at `sourceOffset` to `destination` at `destinationOffset`.
+public func copyRange(from source: Int32, at sourceOffset: Int64, to destination: Int32, at destinationOffset: Int64,
+                      count: Int) throws(Errno) -> Int {
+    var input = sourceOffset
+    var output = destinationOffset
+    return try retrying { cminifo_copy_file_range(source, &input, destination, &output, count) }
+}
+
+/// FICLONE: makes `destination` share all of `source`'s extents, where the filesystem can.
+public func cloneFile(from source: Int32, to destination: Int32) throws(Errno) {
+    _ = try retrying { cminifo_ficlone(destination, source) }
+}
+
+/// pwrite(2) of the whole buffer, looping over short writes.
+public func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, offset: Int64) throws(Errno) {
+    let array = Array(bytes)
+    var done = 0
+    while done < array.count {
+        let written = try array.withUnsafeBytes { raw in
+            attempt { Glibc.pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(offset + Int64(done))) }
+        }.get()
+        done += written
+    }
+}

@@ -1,0 +1,54 @@
+import CMinifo
+import Glibc
+
+/// Calls that add, remove and rename names in a directory. Paths are relative to `dir` and a
+/// final symlink is never followed.
+
+/// mkdirat(2).
+public func makeDirectory(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32) throws(Errno) {
+    _ = try withCString(path) { (p) throws(Errno) in try retrying { mkdirat(dir, p, mode_t(mode)) } }
+}
+
+/// symlinkat(2).
+public func makeSymlink(_ dir: Int32, _ path: some Collection<UInt8>, target: some Collection<UInt8>) throws(Errno) {
+    _ = try withCString(target) { (t) throws(Errno) in
+        try withCString(path) { (p) throws(Errno) in try retrying { symlinkat(t, dir, p) } }
+    }
+}
+
+/// mknodat(2), for FIFOs, sockets, devices and empty regular files.
+public func makeNode(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32, device: UInt64) throws(Errno) {
+    _ = try withCString(path) { (p) throws(Errno) in try retrying { mknodat(dir, p, mode_t(mode), dev_t(device)) } }
+}
+
+/// linkat(2): a new name `newPath` for the object at `oldPath`.
+public func makeLink(_ oldDir: Int32, _ oldPath: some Collection<UInt8>, _ newDir: Int32, _ newPath: some Collection<UInt8>) throws(Errno) {
+    _ = try withCString(oldPath) { (o) throws(Errno) in
+        try withCString(newPath) { (n) throws(Errno) in try retrying { linkat(oldDir, o, newDir, n, 0) } }
+    }
+}
+
+/// Flags of renameat2(2).
+public struct RenameFlags: OptionSet, Sendable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// RENAME_NOREPLACE
+    public static let noReplace = RenameFlags(rawValue: 1 << 0)
+    /// RENAME_EXCHANGE
+    public static let exchange = RenameFlags(rawValue: 1 << 1)
+}
+
+/// renameat2(2).
+public func rename(_ oldDir: Int32, _ oldPath: some Collection<UInt8>, _ newDir: Int32, _ newPath: some Collection<UInt8>,
+                   flags: RenameFlags = []) throws(Errno) {
+    _ = try withCString(oldPath) { (o) throws(Errno) in
+        try withCString(newPath) { (n) throws(Errno) in
+            try retrying { cminifo_renameat2(oldDir, o, newDir, n, flags.rawValue) }
+        }
+    }
+}
+
+/// unlinkat(2); `directory` removes an empty directory (AT_REMOVEDIR).
+public func removeName(_ dir: Int32, _ path: some Collection<UInt8>, directory: Bool) throws(Errno) {
+    _ = try withCString(path) { (p) throws(Errno) in try retrying { unlinkat(dir, p, directory ? AT_REMOVEDIR : 0) } }
+}

@@ -1,0 +1,54 @@
+import MinifoSystem
+
+/// The changes SETATTR asks for; nil leaves a field alone.
+public struct AttributeChange: Sendable {
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var size: Int64?
+    public var accessTime: TimeChange = .omit
+    public var modificationTime: TimeChange = .omit
+
+    public init() {}
+}
+
+extension Overlay {
+    /// SETATTR: copies `path` up and applies the change there. `fd`, when the caller has the
+    /// file open for writing, is used for the size change.
+    public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
+        try copyUp(path)
+        let bytes = path.bytes
+        if change.uid != nil || change.gid != nil {
+            try changeOwner(storage.root, bytes, uid: change.uid ?? UInt32.max, gid: change.gid ?? UInt32.max)
+        }
+        if let mode = change.mode {
+            try changeMode(storage.root, bytes, mode: mode & 0o7777)
+        }
+        if let size = change.size {
+            if let fd {
+                try truncate(fd, size: size)
+            } else {
+                let file = try openat(storage.root, bytes, [.writeOnly, .noFollow, .nonBlocking])
+                defer { close(file) }
+                try truncate(file, size: size)
+            }
+        }
+        if change.accessTime != .omit || change.modificationTime != .omit {
+            try changeTimes(storage.root, bytes, access: change.accessTime, modification: change.modificationTime)
+        }
+        return try lookup(path)
+    }
+
+    /// SETXATTR, on the storage copy.
+    public func setExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32) throws(Errno) {
+        try copyUp(path)
+        try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
+    }
+
+    /// REMOVEXATTR, on the storage copy; ENODATA when there is no such attribute.
+    public func removeExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>) throws(Errno) {
+        _ = try extendedAttribute(path, name: name, capacity: 0)
+        try copyUp(path)
+        try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+    }
+}

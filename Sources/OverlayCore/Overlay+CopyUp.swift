@@ -1,0 +1,102 @@
+import MinifoSystem
+
+extension Overlay {
+    /// Makes sure `path` has its own copy in storage, copying it and then its missing parents
+    /// from the base: data (holes kept), mode, owner, times and xattrs. Each copy is built in
+    /// the work directory and renamed into place, so a crash never leaves half a copy visible,
+    /// and it is created private (0600/0700) until its owner and mode are set.
+    public func copyUp(_ path: RelativePath) throws(Errno) {
+        if path.isRoot { return }
+        try copyUpLock.withLock { (_) throws(Errno) in
+            try copyUpLocked(path)
+        }
+    }
+
+    private func copyUpLocked(_ path: RelativePath) throws(Errno) {
+        if (try? lstatat(storage.root, path.bytes)) != nil { return }
+        if let parent = path.parent { try copyUpLocked(parent) }
+        let source = try lstatat(base.root, path.bytes)
+        let temporary = try workName()
+        do {
+            try buildCopy(of: path, source, at: temporary)
+            try copyMetadata(from: path, source, to: temporary)
+            try rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+        } catch {
+            try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
+            throw error
+        }
+    }
+
+    private func buildCopy(of path: RelativePath, _ source: FileStat, at temporary: RelativePath) throws(Errno) {
+        switch source.fileType {
+        case .directory:
+            try makeDirectory(storage.root, temporary.bytes, mode: 0o700)
+        case .symlink:
+            try makeSymlink(storage.root, temporary.bytes, target: try readlinkat(base.root, path.bytes))
+        case .regular:
+            let input = try openat(base.root, path.bytes, [.noFollow])
+            defer { close(input) }
+            let output = try openat(storage.root, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600)
+            defer { close(output) }
+            try copyData(from: input, to: output, size: source.size)
+        default:
+            try makeNode(storage.root, temporary.bytes, mode: (source.mode & 0o170000) | 0o600, device: source.rdev)
+        }
+    }
+
+    /// Shares extents where the filesystem can (FICLONE); otherwise copies each data extent
+    /// with copy_file_range, skipping holes, and sets the size so a trailing hole stays one.
+    private func copyData(from input: Int32, to output: Int32, size: Int64) throws(Errno) {
+        if size == 0 { return }
+        if (try? cloneFile(from: input, to: output)) != nil { return }
+        var offset: Int64 = 0
+        while offset < size {
+            let dataStart: Int64
+            do {
+                dataStart = try seek(input, offset: offset, whence: seekData)
+            } catch .ENXIO {
+                break  // only a hole remains
+            }
+            let dataEnd = (try? seek(input, offset: dataStart, whence: seekHole)) ?? size
+            var position = dataStart
+            while position < dataEnd {
+                let copied = try copyRange(from: input, at: position, to: output, at: position,
+                                           count: Int(min(dataEnd - position, 1 << 30)))
+                if copied == 0 { break }
+                position += Int64(copied)
+            }
+            offset = dataEnd
+        }
+        try truncate(output, size: size)
+    }
+
+    /// Owner first, since chown clears set-ID bits, then xattrs, mode and times last.
+    private func copyMetadata(from path: RelativePath, _ source: FileStat, to temporary: RelativePath) throws(Errno) {
+        try changeOwner(storage.root, temporary.bytes, uid: source.uid, gid: source.gid)
+        for (name, value) in try ExtendedAttributes.all(base.root, path.bytes) {
+            do {
+                try ExtendedAttributes.set(storage.root, temporary.bytes, name: name, value: value)
+            } catch .ENOTSUP, .EPERM {
+                continue  // storage cannot hold this namespace (e.g. trusted.* without privilege)
+            }
+        }
+        if source.fileType != .symlink {
+            try changeMode(storage.root, temporary.bytes, mode: source.mode & 0o7777)
+        }
+        try changeTimes(storage.root, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
+    }
+
+    private func workName() throws(Errno) -> RelativePath {
+        let number = workCounter.add(1, ordering: .relaxed).newValue
+        return RelativePath(bytes: Names.work + Array("/copy-\(number)".utf8))
+    }
+}
+
+extension RelativePath {
+    /// The directory that holds this path, or nil for the root.
+    public var parent: RelativePath? {
+        if isRoot { return nil }
+        guard let slash = bytes.lastIndex(of: 0x2F) else { return .root }
+        return RelativePath(bytes: Array(bytes[..<slash]))
+    }
+}

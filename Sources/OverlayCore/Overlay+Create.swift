@@ -1,0 +1,81 @@
+import MinifoSystem
+
+/// What CREATE, MKNOD, MKDIR and SYMLINK make.
+public enum NewObject: Sendable {
+    /// A regular file, opened with these open(2) flags (no O_CREAT/O_EXCL needed).
+    case file(flags: Int32)
+    case directory
+    case symlink(target: [UInt8])
+    /// A FIFO, socket, device or empty regular file, with its device number.
+    case node(device: UInt64)
+}
+
+extension Overlay {
+    /// Creates `name` in `parent` in storage, owned by the caller (the group passed down by a
+    /// set-group-ID directory, as natively). `mode` has the type bits and the umask applied.
+    /// Returns the new entry and, for a file, its open descriptor.
+    public func create(_ name: some Collection<UInt8>, in parent: RelativePath, _ object: NewObject,
+                       mode: UInt32, caller: Caller) throws(Errno) -> (RelativePath, Entry, fd: Int32?) {
+        if name.count > 255 { throw .ENAMETOOLONG }
+        guard Names.isValid(name) else { throw .EINVAL }
+        if Names.isMeta(name, in: parent) { throw .EPERM }
+        let path = parent.appending(name)
+        let directory = try lookup(parent)
+        guard directory.stat.fileType == .directory else { throw .ENOTDIR }
+        if (try? lookup(path)) != nil { throw .EEXIST }
+        try copyUp(parent)
+        let group = directory.stat.mode & 0o2000 != 0 ? directory.stat.gid : caller.gid
+        var fd: Int32?
+        switch object {
+        case .file(let flags):
+            let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200)).union([.create, .exclusive, .noFollow])
+            fd = try openat(storage.root, path.bytes, open, mode: mode & 0o7777)
+        case .directory:
+            try makeDirectory(storage.root, path.bytes, mode: mode & 0o7777)
+        case .symlink(let target):
+            try makeSymlink(storage.root, path.bytes, target: target)
+        case .node(let device):
+            try makeNode(storage.root, path.bytes, mode: mode, device: device)
+        }
+        do {
+            try changeOwner(storage.root, path.bytes, uid: caller.uid, gid: group)
+            if case .symlink = object {} else {
+                // chown dropped any set-ID bits the mode asked for; put the mode back exactly.
+                try changeMode(storage.root, path.bytes, mode: mode & 0o7777)
+            }
+            return (path, try lookup(path), fd)
+        } catch {
+            if let fd { close(fd) }
+            try? removeName(storage.root, path.bytes, directory: { if case .directory = object { return true } else { return false } }())
+            throw error
+        }
+    }
+
+    /// Opens `path` for writing (or reading and writing), copying it up first.
+    public func openForWriting(_ path: RelativePath, flags: Int32) throws(Errno) -> (fd: Int32, entry: Entry) {
+        let entry = try lookup(path)
+        switch entry.stat.fileType {
+        case .directory: throw .EISDIR
+        case .symlink: throw .ELOOP
+        default: break
+        }
+        try copyUp(path)
+        let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200)).union([.noFollow])
+        let fd = try openat(storage.root, path.bytes, open)
+        return (fd, try lookup(path))
+    }
+
+    /// LINK: a new name in storage for the object at `path`, which is copied up first.
+    public func link(_ path: RelativePath, as name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
+        if name.count > 255 { throw .ENAMETOOLONG }
+        guard Names.isValid(name) else { throw .EINVAL }
+        if Names.isMeta(name, in: parent) { throw .EPERM }
+        let newPath = parent.appending(name)
+        if (try? lookup(newPath)) != nil { throw .EEXIST }
+        guard try lookup(path).stat.fileType != .directory else { throw .EPERM }
+        try copyUp(path)
+        try copyUp(parent)
+        try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
+        return (newPath, try lookup(newPath))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import MinifoSystem
+import OverlayCore
+import Testing
+
+@Suite struct CopyUpTests {
+    @Test func copyUpKeepsDataModeOwnerTimesAndParents() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("a/b/file", "base data", in: layers.base)
+        let file = layers.base.path + "/a/b/file"
+        chmod(file, 0o4751)
+        chown(file, 1234, 5678)
+        chmod(layers.base.path + "/a", 0o750)
+        var times = [timespec(tv_sec: 1_000_000, tv_nsec: 5), timespec(tv_sec: 2_000_000, tv_nsec: 7)]
+        utimensat(AT_FDCWD, file, &times, 0)
+        let overlay = try layers.overlay()
+        let before = try overlay.lookup(path("a/b/file"))
+
+        let (fd, entry) = try overlay.openForWriting(path("a/b/file"), flags: O_RDWR)
+        MinifoSystem.close(fd)
+
+        #expect(entry.layer == .storage)
+        #expect(entry.stat.inode == before.stat.inode)
+        #expect(entry.stat.mode == before.stat.mode)
+        #expect(entry.stat.uid == 1234 && entry.stat.gid == 5678)
+        #expect(entry.stat.modificationTime == Timespec(seconds: 2_000_000, nanoseconds: 7))
+        #expect(try String(contentsOfFile: layers.storage.path + "/a/b/file", encoding: .utf8) == "base data")
+        let parent = try FileManager.default.attributesOfItem(atPath: layers.storage.path + "/a")
+        #expect((parent[.posixPermissions] as! NSNumber).intValue == 0o750)
+        // Nothing is left in the work directory, and the base is untouched.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: layers.storage.path + "/META_dAfFgHE39ktF3HD2sr.work").isEmpty)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "base data")
+    }
+
+    @Test func copyUpKeepsHoles() throws {
+        let layers = try TemporaryLayers()
+        let file = layers.base.path + "/sparse"
+        let fd = open(file, O_CREAT | O_WRONLY, 0o644)
+        _ = pwrite(fd, "x", 1, 10 << 20)
+        ftruncate(fd, 20 << 20)
+        Glibc.close(fd)
+        let overlay = try layers.overlay()
+        try overlay.copyUp(path("sparse"))
+        let copy = try lstatat(AT_FDCWD, Array((layers.storage.path + "/sparse").utf8))
+        #expect(copy.size == 20 << 20)
+        #expect(copy.blocks * 512 < 1 << 20)
+    }
+
+    @Test func createdObjectsBelongToTheCaller() throws {
+        let layers = try TemporaryLayers()
+        try layers.mkdir("shared", in: layers.base)
+        chown(layers.base.path + "/shared", 0, 4242)
+        chmod(layers.base.path + "/shared", 0o2775)
+        let overlay = try layers.overlay()
+        let caller = Caller(uid: 1000, gid: 1000)
+        let (_, file, fd) = try overlay.create(Array("new".utf8), in: path("shared"), .file(flags: O_WRONLY), mode: 0o100640, caller: caller)
+        if let fd { MinifoSystem.close(fd) }
+        #expect(file.stat.uid == 1000)
+        #expect(file.stat.gid == 4242)
+        #expect(file.stat.mode == 0o100640)
+        #expect(throws: Errno.EEXIST) {
+            try overlay.create(Array("new".utf8), in: path("shared"), .directory, mode: 0o755, caller: caller)
+        }
+        #expect(throws: Errno.EPERM) {
+            try overlay.create(Names.meta, in: .root, .directory, mode: 0o755, caller: caller)
+        }
+    }
+
+    @Test func metadataChangesLandInStorageOnly() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("file", "base", in: layers.base)
+        let overlay = try layers.overlay()
+        var change = AttributeChange()
+        change.mode = 0o600
+        change.size = 2
+        change.modificationTime = .set(Timespec(seconds: 42, nanoseconds: 0))
+        let entry = try overlay.changeAttributes(path("file"), change, fd: nil)
+        #expect(entry.stat.mode & 0o7777 == 0o600)
+        #expect(entry.stat.size == 2)
+        #expect(entry.stat.modificationTime.seconds == 42)
+        #expect(try String(contentsOfFile: layers.base.path + "/file", encoding: .utf8) == "base")
+    }
+}
