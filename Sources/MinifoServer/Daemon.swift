@@ -16,11 +16,15 @@ public enum Daemon {
         let fileSystem: OverlayFileSystem
         let device: Int32
         do {
-            let overlay = try Overlay(base: configuration.base, storage: configuration.storage)
+            let overlay = try Overlay(base: configuration.base, storage: configuration.storage,
+                                      adoptBase: configuration.adoptBase)
+            for warning in overlay.meta.warnings { Log.warning(warning) }
             fileSystem = try OverlayFileSystem(overlay: overlay, cacheTimeout: configuration.cacheTimeout,
                                                passthrough: configuration.passthrough)
             device = try FUSEMount.mount(configuration.request)
         } catch let error as MountError {
+            return fail(error.description, readyFD: readyFD)
+        } catch let error as OverlayError {
             return fail(error.description, readyFD: readyFD)
         } catch {
             return fail("cannot open \(configuration.base) and \(configuration.storage): \(error)", readyFD: readyFD)
@@ -55,6 +59,7 @@ public enum Daemon {
         }
         watcher.signal(SignalSet.user1)
         watcher.join()
+        do { try fileSystem.overlay.meta.sync() } catch { Log.error("cannot sync the META file: \(error)") }
         close(device)
         Log.debug("session ended")
         return status

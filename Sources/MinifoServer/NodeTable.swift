@@ -71,6 +71,17 @@ final class NodeTable: Sendable {
         }
     }
 
+    /// Records that the node now lives as `name` in `parent` (RENAME).
+    func move(_ nodeID: UInt64, to parent: UInt64, name: some Collection<UInt8>) {
+        if nodeID == Self.rootID { return }
+        nodes.withLock { nodes in
+            guard var node = nodes[nodeID] else { return }
+            node.parent = parent
+            node.name = Array(name)
+            nodes[nodeID] = node
+        }
+    }
+
     func forget(_ nodeID: UInt64, count: UInt64) {
         if nodeID == Self.rootID { return }
         nodes.withLock { nodes in

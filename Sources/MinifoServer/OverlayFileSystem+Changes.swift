@@ -23,6 +23,21 @@ extension OverlayFileSystem {
         return entryOut(nodeID, entry)
     }
 
+    /// RENAME and RENAME2; the moved nodes keep working under their new names.
+    func rename(_ name: ArraySlice<UInt8>, in parent: UInt64, to newName: ArraySlice<UInt8>, in newParent: UInt64,
+                flags: UInt32) throws(Errno) {
+        let renameFlags = RenameFlags(rawValue: flags)
+        guard renameFlags.subtracting([.noReplace, .exchange]).isEmpty,
+              !(renameFlags.contains(.noReplace) && renameFlags.contains(.exchange)) else { throw .EINVAL }
+        let parentPath = try nodes.path(of: parent)
+        let newParentPath = try nodes.path(of: newParent)
+        let moved = try overlay.lookup(name, in: parentPath).1.stat.inode
+        let displaced = renameFlags.contains(.exchange) ? try? overlay.lookup(newName, in: newParentPath).1.stat.inode : nil
+        try overlay.rename(name, in: parentPath, to: newName, in: newParentPath, flags: renameFlags)
+        nodes.move(nodes.nodeID(forInode: moved), to: newParent, name: newName)
+        if let displaced { nodes.move(nodes.nodeID(forInode: displaced), to: parent, name: name) }
+    }
+
     func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {
         var change = AttributeChange()
         if request.valid.contains(.mode) { change.mode = request.mode }

@@ -99,6 +99,7 @@ public final class OverlayFileSystem: FileSystemHandler {
             directories.close(release.fileHandle)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .fsyncdir:
+            try overlay.meta.sync()
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .getxattr(let get, let name):
             let (size, value) = try overlay.extendedAttribute(try nodes.path(of: node), name: name, capacity: Int(get.size))
@@ -150,9 +151,20 @@ public final class OverlayFileSystem: FileSystemHandler {
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .copyFileRange(let request):
             Reply.write(size: UInt32(try copyFileRange(request)), unique: unique, into: &reply.bytes)
-        case .unlink, .rmdir, .rename, .rename2, .tmpfile:
-            throw .EROFS
+        case .unlink(let name):
+            try overlay.remove(name, in: try nodes.path(of: node), directory: false)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .rmdir(let name):
+            try overlay.remove(name, in: try nodes.path(of: node), directory: true)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .rename(let rename, let oldName, let newName):
+            try self.rename(oldName, in: node, to: newName, in: rename.newDir, flags: 0)
+            Reply.error(0, unique: unique, into: &reply.bytes)
+        case .rename2(let rename, let oldName, let newName):
+            try self.rename(oldName, in: node, to: newName, in: rename.newDir, flags: rename.flags)
+            Reply.error(0, unique: unique, into: &reply.bytes)
         case .syncfs:
+            try overlay.meta.sync()
             Reply.error(0, unique: unique, into: &reply.bytes)
         default:
             throw .ENOSYS

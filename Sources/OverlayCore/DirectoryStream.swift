@@ -54,23 +54,29 @@ public final class DirectoryStream {
 }
 
 extension Overlay {
-    /// Opens the directory at `path` for listing.
+    /// Opens the directory at `path` for listing. A directory that lives in one layer with
+    /// nothing recorded below it is streamed; any other is listed once, merging storage entries
+    /// with the base entries that META does not hide.
     public func openDirectory(_ path: RelativePath) throws(Errno) -> DirectoryStream {
         let entry = try lookup(path)
         guard entry.stat.fileType == .directory else { throw .ENOTDIR }
-        if !entry.merged {
-            let fd = try openat(layer(entry.layer).root, path.bytes, [.directory, .noFollow])
+        if !entry.merged && (entry.layer == .storage || !meta.hasRecords(below: path)) {
+            let fd = try openat(layer(entry.layer).root, entry.location.bytes, [.directory, .noFollow])
             return DirectoryStream(single: DirectoryReader(owning: fd), hidesMeta: path.isRoot)
         }
         var items: [DirectoryStream.Item] = []
         var seen = Set<[UInt8]>()
-        for kind in [LayerKind.storage, .base] {
-            let fd = try openat(layer(kind).root, path.bytes, [.directory, .noFollow])
-            let reader = DirectoryReader(owning: fd)
-            while let entry = try reader.next() {
-                if Names.isMeta(entry.name, in: path) { continue }
-                guard seen.insert(entry.name).inserted else { continue }
-                items.append(DirectoryStream.Item(name: entry.name, inode: entry.inode, type: UInt32(entry.type),
+        let hidden = meta.deletedNames(in: path)
+        var sources: [(root: Int32, location: RelativePath, isBase: Bool)] = []
+        if entry.layer == .storage || entry.merged { sources.append((storage.root, path, false)) }
+        if let basePath = entry.merged || entry.layer == .base ? entry.basePath : nil { sources.append((base.root, basePath, true)) }
+        for source in sources {
+            let reader = DirectoryReader(owning: try openat(source.root, source.location.bytes, [.directory, .noFollow]))
+            while let item = try reader.next() {
+                if Names.isMeta(item.name, in: path) { continue }
+                if source.isBase && !item.isDotOrDotDot && hidden.contains(item.name) { continue }
+                guard seen.insert(item.name).inserted else { continue }
+                items.append(DirectoryStream.Item(name: item.name, inode: item.inode, type: UInt32(item.type),
                                                   nextOffset: Int64(items.count + 1)))
             }
         }

@@ -15,12 +15,14 @@ extension Overlay {
     private func copyUpLocked(_ path: RelativePath) throws(Errno) {
         if (try? lstatat(storage.root, path.bytes)) != nil { return }
         if let parent = path.parent { try copyUpLocked(parent) }
-        let source = try lstatat(base.root, path.bytes)
+        let entry = try lookup(path)
+        guard entry.layer == .base else { return }
+        let source = try lstatat(base.root, entry.location.bytes)
         let temporary = try workName()
         do {
-            try buildCopy(of: path, source, at: temporary)
-            try copyMetadata(from: path, source, to: temporary)
-            try rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            try buildCopy(of: entry.location, source, at: temporary)
+            try copyMetadata(from: entry.location, source, to: temporary)
+            try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
         } catch {
             try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
             throw error

@@ -72,10 +72,17 @@ extension Overlay {
         if Names.isMeta(name, in: parent) { throw .EPERM }
         let newPath = parent.appending(name)
         if (try? lookup(newPath)) != nil { throw .EEXIST }
-        guard try lookup(path).stat.fileType != .directory else { throw .EPERM }
+        let source = try lookup(path)
+        guard source.stat.fileType != .directory else { throw .EPERM }
         try copyUp(path)
         try copyUp(parent)
         try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
-        return (newPath, try lookup(newPath))
+        // Both names are one file: the new one reports the inode number the first one has.
+        var entry = try lookup(newPath)
+        if entry.stat.inode != source.stat.inode {
+            try meta.setInode(newPath, source.stat.inode)
+            entry.stat.inode = source.stat.inode
+        }
+        return (newPath, entry)
     }
 }

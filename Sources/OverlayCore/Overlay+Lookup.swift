@@ -1,30 +1,36 @@
 import MinifoSystem
 
 extension Overlay {
-    /// Finds `path`: its storage version if there is one, else its base version. An object in
-    /// both layers keeps the base's inode number, so copying it up does not change it; the root
+    /// Finds `path`: its storage version if there is one, else its base version at the place
+    /// META's renames lead to, unless META records it deleted. An object keeps the inode number
+    /// it was first seen with: a recorded one, else the base's, else storage's own. The root
     /// always shows the base root's attributes, since the storage root is only a container.
     public func lookup(_ path: RelativePath) throws(Errno) -> Entry {
-        let inStorage = try statIfPresent(.storage, path)
-        let inBase = try statIfPresent(.base, path)
+        let basePath = self.basePath(of: path)
+        let inStorage = try statIfPresent(storage.root, path)
+        let inBase = try basePath.flatMap { (p) throws(Errno) -> FileStat? in try statIfPresent(base.root, p) }
+        var entry: Entry
         switch (inStorage, inBase) {
         case (var stat?, let baseStat?):
             if path.isRoot { stat = baseStat }
             stat.inode = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
             let bothDirectories = stat.fileType == .directory && baseStat.fileType == .directory
-            return Entry(layer: path.isRoot ? .base : .storage, stat: stat, merged: bothDirectories)
+            entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, location: path.isRoot ? basePath! : path,
+                          basePath: bothDirectories ? basePath : nil, merged: bothDirectories && !meta.isOpaque(path))
         case (var stat?, nil):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            return Entry(layer: .storage, stat: stat, merged: false)
+            entry = Entry(layer: .storage, stat: stat, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
-            return Entry(layer: .base, stat: stat, merged: false)
+            entry = Entry(layer: .base, stat: stat, location: basePath!, basePath: basePath, merged: false)
         case (nil, nil):
             throw .ENOENT
         }
+        if let recorded = meta.inode(path) { entry.stat.inode = recorded }
+        return entry
     }
 
-    /// Finds the entry `name` of the directory `parent`; the META file is never found.
+    /// Finds the entry `name` of the directory `parent`; minifo's own names are never found.
     public func lookup(_ name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
         if name.count > 255 { throw .ENAMETOOLONG }
         guard Names.isValid(name), !Names.isMeta(name, in: parent) else { throw .ENOENT }
@@ -32,9 +38,30 @@ extension Overlay {
         return (path, try lookup(path))
     }
 
-    private func statIfPresent(_ kind: LayerKind, _ path: RelativePath) throws(Errno) -> FileStat? {
+    /// Where the base object for the mount path `path` is, or nil if it has none: a component
+    /// deleted, or below an opaque directory. A renamed directory's base part is wherever its
+    /// redirect points, and so is everything below it.
+    public func basePath(of path: RelativePath) -> RelativePath? {
+        if path.isRoot { return .root }
+        var mountPath = RelativePath.root
+        var basePath = RelativePath.root
+        for component in path.bytes.split(separator: 0x2F) {
+            if meta.isOpaque(mountPath) { return nil }
+            mountPath = mountPath.appending(component)
+            if let redirect = meta.redirect(mountPath) {
+                basePath = redirect
+            } else if meta.isDeleted(mountPath) {
+                return nil
+            } else {
+                basePath = basePath.appending(component)
+            }
+        }
+        return basePath
+    }
+
+    private func statIfPresent(_ root: Int32, _ path: RelativePath) throws(Errno) -> FileStat? {
         do {
-            return try lstatat(layer(kind).root, path.bytes)
+            return try lstatat(root, path.bytes)
         } catch .ENOENT, .ENOTDIR {
             return nil
         }

@@ -13,9 +13,9 @@ extension Overlay {
         let fd: Int32
         do {
             // O_NOATIME keeps reads through the mount from touching the base's access times.
-            fd = try openat(root, path.bytes, [.noFollow, .noAccessTime, .nonBlocking])
+            fd = try openat(root, entry.location.bytes, [.noFollow, .noAccessTime, .nonBlocking])
         } catch .EPERM {
-            fd = try openat(root, path.bytes, [.noFollow, .nonBlocking])
+            fd = try openat(root, entry.location.bytes, [.noFollow, .nonBlocking])
         }
         return (fd, entry)
     }
@@ -33,19 +33,19 @@ extension Overlay {
     public func readLink(_ path: RelativePath) throws(Errno) -> [UInt8] {
         let entry = try lookup(path)
         guard entry.stat.fileType == .symlink else { throw .EINVAL }
-        return try readlinkat(layer(entry.layer).root, path.bytes)
+        return try readlinkat(layer(entry.layer).root, entry.location.bytes)
     }
 
     /// An extended attribute's value; with `capacity` 0 only its size.
     public func extendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, capacity: Int) throws(Errno) -> (size: Int, value: [UInt8]) {
         let entry = try lookup(path)
-        return try ExtendedAttributes.get(layer(entry.layer).root, path.bytes, name: name, capacity: capacity)
+        return try ExtendedAttributes.get(layer(entry.layer).root, entry.location.bytes, name: name, capacity: capacity)
     }
 
     /// The NUL-separated list of extended attribute names; with `capacity` 0 only its size.
     public func extendedAttributeNames(_ path: RelativePath, capacity: Int) throws(Errno) -> (size: Int, names: [UInt8]) {
         let entry = try lookup(path)
-        return try ExtendedAttributes.list(layer(entry.layer).root, path.bytes, capacity: capacity)
+        return try ExtendedAttributes.list(layer(entry.layer).root, entry.location.bytes, capacity: capacity)
     }
 
     /// The statistics of the filesystem that changes go to, as overlayfs reports its upper layer.

@@ -6,17 +6,33 @@ import Synchronization
 public final class Overlay: Sendable {
     public let base: Layer
     public let storage: Layer
+    /// The record of what storage files cannot express: deletions, renames, inode numbers.
+    public let meta: MetaStore
     let inodes: InodeNumbers
     /// Held while copying up: one copy-up at a time, so two can never race on one file.
     let copyUpLock = Mutex<Void>(())
     let workCounter = Atomic<UInt64>(0)
 
-    /// Opens both layers. Paths must be absolute and already validated by the caller.
-    public init(base basePath: String, storage storagePath: String) throws(Errno) {
-        base = try Layer(kind: .base, path: basePath)
-        storage = try Layer(kind: .storage, path: storagePath)
+    /// Opens both layers and the META file. Paths must be absolute and already validated.
+    /// `adoptBase` lets a storage directory made for another base be used with this one.
+    public init(base basePath: String, storage storagePath: String, adoptBase: Bool = false) throws(OverlayError) {
+        do {
+            base = try Layer(kind: .base, path: basePath)
+            storage = try Layer(kind: .storage, path: storagePath)
+        } catch {
+            throw .layer(error)
+        }
+        do {
+            meta = try MetaStore(storageRoot: storage.root, basePath: basePath, force: adoptBase)
+        } catch {
+            throw .meta(error)
+        }
         inodes = InodeNumbers(baseDevice: base.device)
-        try prepareWorkDirectory()
+        do {
+            try prepareWorkDirectory()
+        } catch {
+            throw .layer(error)
+        }
     }
 
     /// Creates the work directory, or empties it of copies a crash left half-built.
@@ -62,6 +78,25 @@ public struct Entry: Sendable {
     /// The layer whose object answers reads and attributes.
     public var layer: LayerKind
     public var stat: FileStat
+    /// Where the object is in that layer: the mount path in storage; in the base, the path
+    /// renames recorded in META lead to.
+    public var location: RelativePath
+    /// Where the base part of this object is, if it has one (for a directory, whose base
+    /// entries a listing merges in).
+    public var basePath: RelativePath?
     /// A directory present in both layers, whose listing merges the two.
     public var merged: Bool
+}
+
+/// Why an overlay could not be opened.
+public enum OverlayError: Error, CustomStringConvertible {
+    case layer(Errno)
+    case meta(MetaError)
+
+    public var description: String {
+        switch self {
+        case .layer(let errno): return "cannot open the base and storage directories: \(errno)"
+        case .meta(let error): return error.description
+        }
+    }
 }

@@ -46,11 +46,13 @@ import Testing
 
     @Test func metaFileIsNeverFoundOrListedAtTheRoot() throws {
         let layers = try TemporaryLayers()
-        try layers.write("META_dAfFgHE39ktF3HD2sr", "records", in: layers.storage)
         try layers.write("visible", "x", in: layers.base)
+        try layers.write("META_dAfFgHE39ktF3HD2sr", "a base file of that name is hidden too", in: layers.base)
         try layers.write("sub/META_dAfFgHE39ktF3HD2sr", "an ordinary file below the root", in: layers.base)
         let overlay = try layers.overlay()
+        #expect(FileManager.default.fileExists(atPath: layers.storage.path + "/META_dAfFgHE39ktF3HD2sr"))
         #expect(throws: Errno.ENOENT) { try overlay.lookup(Names.meta, in: .root) }
+        #expect(throws: Errno.ENOENT) { try overlay.lookup(Names.work, in: .root) }
         #expect(try names(overlay, "") == ["sub", "visible"])
         #expect(try overlay.lookup(Names.meta, in: path("sub")).1.stat.size == 31)
     }

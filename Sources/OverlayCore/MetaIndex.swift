@@ -1,0 +1,211 @@
+import MinifoSystem
+
+/// Every path's recorded state as a tree keyed by path component, so that renaming a
+/// directory moves its whole subtree in O(depth). The nodes live in one array and refer to
+/// each other by position: no allocation or reference counting per node, and no recursion,
+/// however deep the tree. Not thread-safe: `MetaStore` guards it.
+struct MetaIndex {
+    struct Node {
+        var children: [MetaName: Int] = [:]
+        var deleted = false
+        var opaque = false
+        var inode: UInt64?
+        /// State rarer than whiteouts and inode numbers, boxed to keep the common node small.
+        var details: Details?
+
+        var hasState: Bool { deleted || opaque || inode != nil || details != nil }
+
+        /// Records a compacted file needs for this node's own state.
+        var recordCount: Int {
+            var count = (deleted ? 1 : 0) + (opaque ? 1 : 0) + (inode == nil ? 0 : 1)
+            if let details {
+                count += (details.redirect == nil ? 0 : 1) + (details.attributes == nil ? 0 : 1) + details.xattrs.count
+            }
+            return count
+        }
+
+        /// Changes the boxed state, dropping the box once it is empty.
+        mutating func updateDetails(_ body: (Details) -> Void) {
+            let box = details ?? Details()
+            body(box)
+            details = box.isEmpty ? nil : box
+        }
+    }
+
+    final class Details {
+        var redirect: MetaPath?
+        var attributes: MetaAttributes?
+        var xattrs: [[UInt8]: [UInt8]?] = [:]
+
+        var isEmpty: Bool { redirect == nil && attributes == nil && xattrs.isEmpty }
+    }
+
+    /// The root is at 0. Every other node in the tree has state or children; the rest are free.
+    private var nodes = [Node()]
+    private var free: [Int] = []
+    /// Records a compacted file would hold.
+    private(set) var liveRecords = 0
+
+    /// The node at `path`, or nil if nothing is recorded at or below it.
+    func node(_ path: MetaPath) -> Node? {
+        var index = 0
+        for name in path.components {
+            guard let child = nodes[index].children[name] else { return nil }
+            index = child
+        }
+        return index == 0 && !hasRecords ? nil : nodes[index]
+    }
+
+    var hasRecords: Bool { nodes[0].hasState || !nodes[0].children.isEmpty }
+
+    /// The names directly below `path` that carry a whiteout.
+    func deletedNames(in path: MetaPath) -> Set<[UInt8]> {
+        guard let node = node(path) else { return [] }
+        return Set(node.children.compactMap { nodes[$0.value].deleted ? $0.key.bytes : nil })
+    }
+
+    /// Whether applying `record` would leave the index as it is.
+    func isNoOp(_ record: MetaRecord) -> Bool {
+        switch record {
+        case .whiteout(let path, let on): return (node(path)?.deleted ?? false) == on
+        case .opaque(let path, let on): return (node(path)?.opaque ?? false) == on
+        case .redirect(let path, let target): return node(path)?.details?.redirect == target
+        case .attributes(let path, let attributes): return node(path)?.details?.attributes == attributes
+        case .xattr(let path, let name, let value): return node(path)?.details?.xattrs[name] == .some(value)
+        case .clearXattrs(let path): return node(path)?.details?.xattrs.isEmpty ?? true
+        case .inode(let path, let inode): return node(path)?.inode == inode
+        case .rename(let from, let to): return from == to || (node(from) == nil && node(to) == nil)
+        case .removeTree(let path): return node(path) == nil
+        }
+    }
+
+    /// Applies a well-formed record (`problem` is nil).
+    mutating func apply(_ record: MetaRecord) {
+        switch record {
+        case .whiteout(let path, let on): update(path) { $0.deleted = on }
+        case .opaque(let path, let on): update(path) { $0.opaque = on }
+        case .redirect(let path, let target): update(path) { $0.updateDetails { $0.redirect = target } }
+        case .attributes(let path, let attributes): update(path) { $0.updateDetails { $0.attributes = attributes } }
+        case .xattr(let path, let name, let value): update(path) { $0.updateDetails { $0.xattrs[name] = .some(value) } }
+        case .clearXattrs(let path): update(path) { $0.updateDetails { $0.xattrs = [:] } }
+        case .inode(let path, let inode): update(path) { $0.inode = inode }
+        case .rename(let from, let to):
+            guard from != to else { return }
+            let moving = detach(from)
+            if let replaced = detach(to) { release(replaced) }
+            if let moving { attach(moving, at: to) }
+        case .removeTree(let path):
+            if path.isRoot {
+                self = MetaIndex()
+            } else if let removed = detach(path) {
+                release(removed)
+            }
+        }
+    }
+
+    /// Runs `body` on the node at `path`, made if missing, then removes it if it is left empty.
+    private mutating func update(_ path: MetaPath, _ body: (inout Node) -> Void) {
+        var index = 0
+        for name in path.components {
+            if let child = nodes[index].children[name] {
+                index = child
+            } else {
+                let child = allocate()
+                nodes[index].children[name] = child
+                index = child
+            }
+        }
+        let before = nodes[index].recordCount
+        body(&nodes[index])
+        liveRecords += nodes[index].recordCount - before
+        if index != 0 && !nodes[index].hasState && nodes[index].children.isEmpty, let empty = detach(path) {
+            release(empty)
+        }
+    }
+
+    private mutating func allocate() -> Int {
+        if let index = free.popLast() { return index }
+        nodes.append(Node())
+        return nodes.count - 1
+    }
+
+    /// Takes the subtree at a non-root `path` out of the tree, with the ancestors that held
+    /// nothing else, and returns its node; nil if nothing is recorded there.
+    private mutating func detach(_ path: MetaPath) -> Int? {
+        // The highest node whose removal takes the subtree and no other state with it.
+        var cut = (parent: 0, name: path.components[0])
+        var index = 0
+        for name in path.components {
+            guard let child = nodes[index].children[name] else { return nil }
+            if nodes[index].hasState || nodes[index].children.count > 1 { cut = (index, name) }
+            index = child
+        }
+        var removed = nodes[cut.parent].children.removeValue(forKey: cut.name)!
+        // Free the emptied ancestors between the cut and the subtree.
+        while removed != index {
+            let next = nodes[removed].children.first!.value
+            nodes[removed] = Node()
+            free.append(removed)
+            removed = next
+        }
+        return index
+    }
+
+    /// Frees a detached subtree, subtracting its records.
+    private mutating func release(_ subtree: Int) {
+        var pending = [subtree]
+        while let index = pending.popLast() {
+            liveRecords -= nodes[index].recordCount
+            pending.append(contentsOf: nodes[index].children.values)
+            nodes[index] = Node()
+            free.append(index)
+        }
+    }
+
+    /// Puts a detached subtree at a non-root `path`, where nothing is recorded.
+    private mutating func attach(_ subtree: Int, at path: MetaPath) {
+        var index = 0
+        for name in path.components.dropLast() {
+            if let child = nodes[index].children[name] {
+                index = child
+            } else {
+                let child = allocate()
+                nodes[index].children[name] = child
+                index = child
+            }
+        }
+        nodes[index].children[path.components[path.components.count - 1]] = subtree
+    }
+
+    /// Calls `body` with the records that rebuild the index, parents before children.
+    /// ENAMETOOLONG if renames have moved state to a path longer than a record can hold.
+    func forEachRecord(_ body: (MetaRecord) throws(Errno) -> Void) throws(Errno) {
+        var names: [MetaName] = []
+        var pending = [nodes[0].children.makeIterator()]
+        try emit(nodes[0], names, body)
+        while !pending.isEmpty {
+            if let (name, child) = pending[pending.count - 1].next() {
+                names.append(name)
+                try emit(nodes[child], names, body)
+                pending.append(nodes[child].children.makeIterator())
+            } else {
+                pending.removeLast()
+                if !names.isEmpty { names.removeLast() }
+            }
+        }
+    }
+
+    private func emit(_ node: Node, _ names: [MetaName], _ body: (MetaRecord) throws(Errno) -> Void) throws(Errno) {
+        guard node.hasState else { return }
+        guard names.reduce(names.count - 1, { $0 + $1.count }) <= MetaPath.maxLength else { throw .ENAMETOOLONG }
+        let path = MetaPath(checked: names)
+        if node.deleted { try body(.whiteout(path, true)) }
+        if node.opaque { try body(.opaque(path, true)) }
+        if let details = node.details {
+            if let redirect = details.redirect { try body(.redirect(path, to: redirect)) }
+            if let attributes = details.attributes { try body(.attributes(path, attributes)) }
+            for (name, value) in details.xattrs { try body(.xattr(path, name: name, value: value)) }
+        }
+        if let inode = node.inode { try body(.inode(path, inode)) }
+    }
+}

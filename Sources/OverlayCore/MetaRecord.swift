@@ -1,0 +1,53 @@
+import MinifoSystem
+
+/// One change as the META file records it. Replaying a file's records in order rebuilds the
+/// index; the byte layout of each kind is in docs/meta-format.md.
+enum MetaRecord: Equatable {
+    /// A whiteout: the base object at the path is deleted (true) or no longer (false).
+    case whiteout(MetaPath, Bool)
+    /// The directory at the path hides the base contents below it.
+    case opaque(MetaPath, Bool)
+    /// The directory's base contents come from another base path (a renamed base directory).
+    case redirect(MetaPath, to: MetaPath?)
+    /// Attributes changed without a copy-up; nil drops the record.
+    case attributes(MetaPath, MetaAttributes?)
+    /// An extended attribute set to a value, or removed (nil), without a copy-up.
+    case xattr(MetaPath, name: [UInt8], value: [UInt8]?)
+    /// Drops every extended attribute override of the path.
+    case clearXattrs(MetaPath)
+    /// The mount inode number the object keeps; nil drops it.
+    case inode(MetaPath, UInt64?)
+    /// Moves all state at and below the first path to the second, replacing what was there.
+    case rename(MetaPath, to: MetaPath)
+    /// Drops all state at and below the path.
+    case removeTree(MetaPath)
+
+    /// XATTR_NAME_MAX.
+    static let maxXattrNameLength = 255
+    /// XATTR_SIZE_MAX.
+    static let maxXattrValueLength = 65536
+
+    /// Why this record can be neither written nor replayed, or nil when it is well-formed.
+    /// Path components are checked already when a `MetaPath` is made.
+    var problem: String? {
+        switch self {
+        case .whiteout(let path, _), .opaque(let path, _):
+            return path.isRoot ? "the root cannot be deleted or opaque" : nil
+        case .redirect(let path, let target):
+            return path.isRoot || target?.isRoot == true ? "the root cannot be redirected or a redirect target" : nil
+        case .attributes(_, let attributes):
+            guard let attributes else { return nil }
+            if attributes.isEmpty { return "attributes without any field" }
+            let times = [attributes.atime, attributes.mtime].compactMap { $0 }
+            return times.allSatisfy { (0..<1_000_000_000).contains($0.nanoseconds) } ? nil : "nanoseconds out of range"
+        case .xattr(_, let name, let value):
+            if name.isEmpty || name.count > Self.maxXattrNameLength || name.contains(0) { return "bad extended attribute name" }
+            return (value?.count ?? 0) > Self.maxXattrValueLength ? "extended attribute value over 64 KiB" : nil
+        case .clearXattrs, .inode, .removeTree:
+            return nil
+        case .rename(let from, let to):
+            if from.isRoot || to.isRoot { return "the root cannot be renamed" }
+            return to.isWithin(from) && to != from ? "a directory cannot move below itself" : nil
+        }
+    }
+}
