@@ -17,6 +17,8 @@ final class NodeTable: Sendable {
         var backingID: Int32 = 0
         var backingUsers: Int32 = 0
         var backingSource: BackingSource?
+        /// A descriptor some open of this node holds, for GETATTR once the name is gone.
+        var openFD: Int32 = -1
     }
 
     static let rootID: UInt64 = 1
@@ -32,6 +34,11 @@ final class NodeTable: Sendable {
         if inode == rootInode { return Self.rootID }
         if inode == Self.rootID { return rootInode }
         return inode
+    }
+
+    /// The inverse of `nodeID(forInode:)`.
+    func inode(forNodeID id: UInt64) -> UInt64 {
+        nodeID(forInode: id)
     }
 
     /// The path of a node, built from the names up to the root. ESTALE for an unknown node.
@@ -68,6 +75,32 @@ final class NodeTable: Sendable {
             } else {
                 nodes[nodeID] = Node(parent: parent, name: Array(name), lookups: 1)
             }
+        }
+    }
+
+    /// Remembers `fd` as an open descriptor of the node.
+    func opened(_ nodeID: UInt64, fd: Int32) {
+        nodes.withLock { nodes in
+            guard var node = nodes[nodeID] else { return }
+            node.openFD = fd
+            nodes[nodeID] = node
+        }
+    }
+
+    /// Forgets `fd`, which is being closed.
+    func closing(_ nodeID: UInt64, fd: Int32) {
+        nodes.withLock { nodes in
+            guard var node = nodes[nodeID], node.openFD == fd else { return }
+            node.openFD = -1
+            nodes[nodeID] = node
+        }
+    }
+
+    /// An open descriptor of the node, if any open is known.
+    func openDescriptor(_ nodeID: UInt64) -> Int32? {
+        nodes.withLock { nodes in
+            guard let fd = nodes[nodeID]?.openFD, fd >= 0 else { return nil }
+            return fd
         }
     }
 

@@ -16,6 +16,20 @@ extension OverlayFileSystem {
                  entryValidNsec: cacheNanoseconds, attrValidNsec: cacheNanoseconds, attr: Attr(entry.stat))
     }
 
+    /// GETATTR. A file whose name was removed while it is open is answered from an open
+    /// descriptor, as a native filesystem answers fstat(2) of an unlinked file.
+    func attributes(_ node: UInt64, _ request: GetattrIn) throws(Errno) -> Attr {
+        do {
+            return Attr(try overlay.lookup(try nodes.path(of: node)).stat)
+        } catch .ENOENT {
+            let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
+            guard let fd else { throw .ENOENT }
+            var stat = try fstat(fd)
+            stat.inode = nodes.inode(forNodeID: node)
+            return Attr(stat)
+        }
+    }
+
     /// ACCESS, sent only when the kernel does not check permissions itself.
     func access(_ node: UInt64, mask: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
         let entry = try overlay.lookup(try nodes.path(of: node))

@@ -15,7 +15,9 @@ extension OverlayFileSystem {
             ? try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
             : try overlay.openForReading(path)
         do {
-            return try openOut(node, path, fd: fd, entry, deviceFD: deviceFD)
+            let out = try openOut(node, path, fd: fd, entry, deviceFD: deviceFD)
+            nodes.opened(node, fd: fd)
+            return out
         } catch {
             close(fd)
             throw error
@@ -56,6 +58,7 @@ extension OverlayFileSystem {
     }
 
     func release(_ node: UInt64, fileHandle: UInt64, deviceFD: Int32) {
+        nodes.closing(node, fd: Self.descriptor(fileHandle))
         close(Self.descriptor(fileHandle))
         if fileHandle & Self.passthroughHandle != 0, let id = nodes.releaseBacking(node) {
             FUSEDevice.closeBacking(deviceFD, id: id)

@@ -63,9 +63,8 @@ public final class OverlayFileSystem: FileSystemHandler {
             let entry = try lookup(name, in: node)
             reply.grantedLookups.append(entry.nodeID)
             Reply.entry(entry, unique: unique, into: &reply.bytes)
-        case .getattr:
-            let entry = try overlay.lookup(try nodes.path(of: node))
-            Reply.attr(Attr(entry.stat), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
+        case .getattr(let getattr):
+            Reply.attr(try attributes(node, getattr), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
         case .readlink:
             Reply.bytes(try overlay.readLink(try nodes.path(of: node)), unique: unique, into: &reply.bytes)
         case .access(let mask):
@@ -125,6 +124,7 @@ public final class OverlayFileSystem: FileSystemHandler {
                 close(fd)
                 throw error
             }
+            nodes.opened(created.out.nodeID, fd: fd)
             Reply.create(created.out, open, unique: unique, into: &reply.bytes)
         case .mknod(let mknod, let name):
             let object: NewObject = mknod.mode & 0o170000 == 0o100000 ? .node(device: 0) : .node(mode: mknod.mode, rdev: mknod.rdev)

@@ -43,6 +43,10 @@ struct MetaIndex {
     /// The root is at 0. Every other node in the tree has state or children; the rest are free.
     private var nodes = [Node()]
     private var free: [Int] = []
+    /// The parent of the node `update` reached last, so that its siblings skip the walk (a
+    /// replay or a copy-up changes one directory's entries in a row). Forgotten whenever a
+    /// node is freed.
+    private var lastParent: (names: ArraySlice<MetaName>, index: Int)?
     /// Records a compacted file would hold.
     private(set) var liveRecords = 0
 
@@ -106,7 +110,28 @@ struct MetaIndex {
     /// Runs `body` on the node at `path`, made if missing, then removes it if it is left empty.
     private mutating func update(_ path: MetaPath, _ body: (inout Node) -> Void) {
         var index = 0
-        for name in path.components {
+        if let name = path.components.last {
+            let parentNames = path.components.dropLast()
+            if let lastParent, lastParent.names == parentNames {
+                index = lastParent.index
+            } else {
+                index = make(parentNames)
+                lastParent = (parentNames, index)
+            }
+            index = make(CollectionOfOne(name), below: index)
+        }
+        let before = nodes[index].recordCount
+        body(&nodes[index])
+        liveRecords += nodes[index].recordCount - before
+        if index != 0 && !nodes[index].hasState && nodes[index].children.isEmpty, let empty = detach(path) {
+            release(empty)
+        }
+    }
+
+    /// The node at `names` below `start`, made where missing.
+    private mutating func make(_ names: some Collection<MetaName>, below start: Int = 0) -> Int {
+        var index = start
+        for name in names {
             if let child = nodes[index].children[name] {
                 index = child
             } else {
@@ -115,12 +140,7 @@ struct MetaIndex {
                 index = child
             }
         }
-        let before = nodes[index].recordCount
-        body(&nodes[index])
-        liveRecords += nodes[index].recordCount - before
-        if index != 0 && !nodes[index].hasState && nodes[index].children.isEmpty, let empty = detach(path) {
-            release(empty)
-        }
+        return index
     }
 
     private mutating func allocate() -> Int {
@@ -140,6 +160,7 @@ struct MetaIndex {
             if nodes[index].hasState || nodes[index].children.count > 1 { cut = (index, name) }
             index = child
         }
+        lastParent = nil
         var removed = nodes[cut.parent].children.removeValue(forKey: cut.name)!
         // Free the emptied ancestors between the cut and the subtree.
         while removed != index {
@@ -164,17 +185,8 @@ struct MetaIndex {
 
     /// Puts a detached subtree at a non-root `path`, where nothing is recorded.
     private mutating func attach(_ subtree: Int, at path: MetaPath) {
-        var index = 0
-        for name in path.components.dropLast() {
-            if let child = nodes[index].children[name] {
-                index = child
-            } else {
-                let child = allocate()
-                nodes[index].children[name] = child
-                index = child
-            }
-        }
-        nodes[index].children[path.components[path.components.count - 1]] = subtree
+        let parent = make(path.components.dropLast())
+        nodes[parent].children[path.components[path.components.count - 1]] = subtree
     }
 
     /// Calls `body` with the records that rebuild the index, parents before children.
