@@ -17,7 +17,7 @@ public enum Daemon {
         let device: Int32
         do {
             let overlay = try Overlay(base: configuration.base, storage: configuration.storage,
-                                      adoptBase: configuration.adoptBase)
+                                      adoptBase: configuration.adoptBase, readOnly: configuration.request.readOnly)
             for warning in overlay.meta.warnings { Log.warning(warning) }
             fileSystem = try OverlayFileSystem(overlay: overlay, cacheTimeout: configuration.cacheTimeout,
                                                passthrough: configuration.passthrough)
@@ -59,7 +59,9 @@ public enum Daemon {
         }
         watcher.signal(SignalSet.user1)
         watcher.join()
-        do { try fileSystem.overlay.meta.sync() } catch { Log.error("cannot sync the META file: \(error)") }
+        if !configuration.request.readOnly {
+            do { try fileSystem.overlay.meta.sync() } catch { Log.error("cannot sync the META file: \(error)") }
+        }
         close(device)
         Log.debug("session ended")
         return status

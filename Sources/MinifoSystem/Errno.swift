@@ -37,6 +37,7 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let ENXIO = Errno(Glibc.ENXIO)
     public static let EPROTO = Errno(Glibc.EPROTO)
     public static let ESTALE = Errno(Glibc.ESTALE)
+    public static let ENOTCONN = Errno(Glibc.ENOTCONN)
 }
 
 /// Runs a call that returns -1 and sets errno on failure, retrying EINTR.

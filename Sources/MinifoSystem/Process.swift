@@ -102,6 +102,20 @@ public enum ProcessControl {
         return fd < 0 ? nil : fd
     }
 
+    /// Closes every descriptor above standard error except `keep`, so that a daemon does not
+    /// hold pipes and sockets its starter passed down by accident.
+    public static func closeInheritedDescriptors(except keep: [Int32]) {
+        guard let fd = try? open("/proc/self/fd", [.directory, .readOnly]) else { return }
+        let reader = DirectoryReader(owning: fd)
+        var inherited: [Int32] = []
+        while let entry = try? reader.next() {
+            if let number = Int32(String(decoding: entry.name, as: UTF8.self)), number > 2, number != fd, !keep.contains(number) {
+                inherited.append(number)
+            }
+        }
+        for number in inherited { Glibc.close(number) }
+    }
+
     /// Ends the process at once, without running atexit handlers.
     public static func exitNow(_ code: Int32) -> Never {
         _exit(code)

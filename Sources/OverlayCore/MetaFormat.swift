@@ -267,12 +267,22 @@ extension [UInt8] {
     }
 
     fileprivate mutating func appendAttributes(_ a: MetaAttributes) {
-        let fields: [Bool] = [a.mode != nil, a.uid != nil, a.gid != nil, a.atime != nil, a.mtime != nil]
-        append(fields.enumerated().reduce(UInt8(0)) { $1.element ? $0 | 1 << $1.offset : $0 })
-        for value in [a.mode, a.uid, a.gid].compactMap({ $0 }) { appendLittleEndian(value) }
-        for time in [a.atime, a.mtime].compactMap({ $0 }) {
-            appendLittleEndian(UInt64(bitPattern: time.seconds))
-            appendLittleEndian(UInt32(truncatingIfNeeded: time.nanoseconds))
-        }
+        var mask: UInt8 = 0
+        if a.mode != nil { mask |= 0x01 }
+        if a.uid != nil { mask |= 0x02 }
+        if a.gid != nil { mask |= 0x04 }
+        if a.atime != nil { mask |= 0x08 }
+        if a.mtime != nil { mask |= 0x10 }
+        append(mask)
+        if let mode = a.mode { appendLittleEndian(mode) }
+        if let uid = a.uid { appendLittleEndian(uid) }
+        if let gid = a.gid { appendLittleEndian(gid) }
+        if let atime = a.atime { appendTimespec(atime) }
+        if let mtime = a.mtime { appendTimespec(mtime) }
+    }
+
+    fileprivate mutating func appendTimespec(_ time: Timespec) {
+        appendLittleEndian(UInt64(bitPattern: time.seconds))
+        appendLittleEndian(UInt32(truncatingIfNeeded: time.nanoseconds))
     }
 }

@@ -60,10 +60,26 @@ struct MetaIndex {
         return index == 0 && !hasRecords ? nil : nodes[index]
     }
 
+    /// The node at `path`, or nil if nothing is recorded at or below it. The path is not
+    /// checked: a malformed one matches nothing, since every name in the tree is valid. Most
+    /// paths have no records, and the walk stops at the first name missing from the tree.
+    func node(_ path: RelativePath) -> Node? {
+        if path.isRoot { return hasRecords ? nodes[0] : nil }
+        let bytes = path.bytes
+        var index = 0
+        var start = 0
+        for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x2F {
+            guard let child = nodes[index].children[MetaName(bytes, start..<end)] else { return nil }
+            index = child
+            start = end + 1
+        }
+        return nodes[index]
+    }
+
     var hasRecords: Bool { nodes[0].hasState || !nodes[0].children.isEmpty }
 
     /// The names directly below `path` that carry a whiteout.
-    func deletedNames(in path: MetaPath) -> Set<[UInt8]> {
+    func deletedNames(in path: RelativePath) -> Set<[UInt8]> {
         guard let node = node(path) else { return [] }
         return Set(node.children.compactMap { nodes[$0.value].deleted ? $0.key.bytes : nil })
     }

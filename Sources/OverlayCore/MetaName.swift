@@ -6,7 +6,8 @@ enum MetaName: Hashable {
     case short(UInt64, UInt64, UInt64)
     case long([UInt8])
 
-    /// `bytes[range]` must be a valid name (`Names.isValid`).
+    /// The key for `bytes[range]`, normally a valid name (`Names.isValid`). Any other bytes
+    /// give a key that matches no valid name.
     init(_ bytes: [UInt8], _ range: Range<Int>) {
         guard range.count <= 23 else {
             self = .long(Array(bytes[range]))
@@ -22,6 +23,19 @@ enum MetaName: Hashable {
             }
         }
         self = .short(first, second, last)
+    }
+
+    /// The packed words as they are, without the case: hashing runs once per level of every
+    /// lookup.
+    func hash(into hasher: inout Hasher) {
+        switch self {
+        case .short(let first, let second, let last):
+            hasher.combine(first)
+            hasher.combine(second)
+            hasher.combine(last)
+        case .long(let bytes):
+            hasher.combine(bytes)
+        }
     }
 
     var count: Int {

@@ -38,8 +38,10 @@ enum MetaRecord: Equatable {
         case .attributes(_, let attributes):
             guard let attributes else { return nil }
             if attributes.isEmpty { return "attributes without any field" }
-            let times = [attributes.atime, attributes.mtime].compactMap { $0 }
-            return times.allSatisfy { (0..<1_000_000_000).contains($0.nanoseconds) } ? nil : "nanoseconds out of range"
+            let nanoseconds = 0..<Int64(1_000_000_000)
+            if let atime = attributes.atime, !nanoseconds.contains(atime.nanoseconds) { return "nanoseconds out of range" }
+            if let mtime = attributes.mtime, !nanoseconds.contains(mtime.nanoseconds) { return "nanoseconds out of range" }
+            return nil
         case .xattr(_, let name, let value):
             if name.isEmpty || name.count > Self.maxXattrNameLength || name.contains(0) { return "bad extended attribute name" }
             return (value?.count ?? 0) > Self.maxXattrValueLength ? "extended attribute value over 64 KiB" : nil

@@ -6,17 +6,24 @@ extension MetaStore {
     /// Opens or creates the file and replays its records into `index`. A damaged record at the
     /// very end is the trace of an append cut short by a crash: it is cut off with a warning.
     /// Damage followed by a valid record is `corrupt`, and the file is left untouched.
-    static func open(storageRoot: Int32, base: [UInt8], force: Bool, into index: inout MetaIndex) throws(MetaError) -> (MetaFile, [String]) {
-        do {
-            try removeName(storageRoot, temporaryFileName, directory: false)
-        } catch .ENOENT {
-        } catch {
-            throw .io(error, "removing the \(displayName).tmp an interrupted compaction left")
+    /// With `readOnly` nothing is written: a missing file reads as empty and a torn tail is
+    /// only skipped.
+    static func open(storageRoot: Int32, base: [UInt8], force: Bool, readOnly: Bool,
+                     into index: inout MetaIndex) throws(MetaError) -> (MetaFile, [String]) {
+        let empty = MetaFile(fd: -1, size: 0, records: 0)
+        if !readOnly {
+            do {
+                try removeName(storageRoot, temporaryFileName, directory: false)
+            } catch .ENOENT {
+            } catch {
+                throw .io(error, "removing the \(displayName).tmp an interrupted compaction left")
+            }
         }
         let fd: Int32
         do {
-            fd = try openat(storageRoot, fileName, [.readWrite, .append, .noFollow, .nonBlocking])
+            fd = try openat(storageRoot, fileName, readOnly ? [.noFollow, .nonBlocking] : [.readWrite, .append, .noFollow, .nonBlocking])
         } catch .ENOENT {
+            if readOnly { return (empty, []) }
             return (try create(storageRoot: storageRoot, base: base, index: index), [])
         } catch {
             throw .io(error, "opening \(displayName) in the storage directory")
@@ -30,6 +37,7 @@ extension MetaStore {
             throw .io(error, "reading \(displayName) in the storage directory (it must be a regular file)")
         }
         if bytes.isEmpty {
+            if readOnly { return (empty, []) }
             return (try create(storageRoot: storageRoot, base: base, index: index), [])
         }
 
@@ -64,6 +72,9 @@ extension MetaStore {
             }
         }
 
+        if readOnly {
+            return (MetaFile(fd: owned.release(), size: Int64(offset), records: records), warnings)
+        }
         if header.base != base {
             return (try create(storageRoot: storageRoot, base: base, index: index), warnings)
         }

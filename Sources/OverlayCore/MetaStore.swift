@@ -21,6 +21,8 @@ public final class MetaStore: Sendable {
 
     /// O_PATH descriptor of the storage root, owned by the caller.
     let storageRoot: Int32
+    /// Held for every query and change, across the write(2) of an append and a whole
+    /// compaction. A leaf lock: only logging takes another lock inside it.
     let state: Mutex<State>
 
     struct State {
@@ -34,16 +36,18 @@ public final class MetaStore: Sendable {
 
     /// Opens the META file in the storage root for the base at `basePath` (absolute, as the
     /// mount names it) and replays its records; creates the file if it is missing or empty.
-    /// `force` adopts a file made for another base, rewriting its header.
-    public init(storageRoot: Int32, basePath: String, force: Bool = false) throws(MetaError) {
+    /// `force` adopts a file made for another base, rewriting its header. `storageRoot` (an
+    /// O_PATH descriptor is enough) must stay open as long as the store is used.
+    /// `readOnly` (for a read-only mount) writes nothing, not even a missing file's header.
+    public init(storageRoot: Int32, basePath: String, force: Bool = false, readOnly: Bool = false) throws(MetaError) {
         let base = Array(basePath.utf8)
         guard MetaFormat.isValidBase(base) else { throw .io(.EINVAL, "the base path \(basePath) is not absolute") }
         var index = MetaIndex()
-        let (file, warnings) = try Self.open(storageRoot: storageRoot, base: base, force: force, into: &index)
+        let (file, warnings) = try Self.open(storageRoot: storageRoot, base: base, force: force, readOnly: readOnly, into: &index)
         self.storageRoot = storageRoot
         self.warnings = warnings
         state = Mutex(State(file: file, index: index, base: base))
-        state.withLock { $0.compactIfNeeded(storageRoot: storageRoot) }
+        if !readOnly { state.withLock { $0.compactIfNeeded(storageRoot: storageRoot) } }
     }
 
     deinit {
@@ -81,21 +85,18 @@ public final class MetaStore: Sendable {
 
     /// The names directly below `directory` that carry a whiteout.
     public func deletedNames(in directory: RelativePath) -> Set<[UInt8]> {
-        guard let path = MetaPath(directory) else { return [] }
-        return state.withLock { $0.index.deletedNames(in: path) }
+        state.withLock { $0.index.deletedNames(in: directory) }
     }
 
     /// Whether any state is recorded at or below `directory`. A directory without any can be
     /// listed straight from one layer.
     public func hasRecords(below directory: RelativePath) -> Bool {
-        guard let path = MetaPath(directory) else { return false }
-        return state.withLock { $0.index.node(path) != nil }
+        state.withLock { $0.index.node(directory) != nil }
     }
 
     /// `body` applied to the node at `path`, or `absent` when nothing is recorded there.
     private func read<R: Sendable>(_ path: RelativePath, or absent: R, _ body: @Sendable (MetaIndex.Node) -> R) -> R {
-        guard let path = MetaPath(path) else { return absent }
-        return state.withLock { state in state.index.node(path).map(body) ?? absent }
+        state.withLock { state in state.index.node(path).map(body) ?? absent }
     }
 
     // MARK: Changes
@@ -146,7 +147,9 @@ public final class MetaStore: Sendable {
 
     /// fdatasync(2) of the META file, for FSYNC, FSYNCDIR, SYNCFS and unmount.
     public func sync() throws(Errno) {
-        try state.withLock { (state) throws(Errno) in try synchronize(state.file.fd, dataOnly: true) }
+        try state.withLock { (state) throws(Errno) in
+            if state.file.fd >= 0 { try synchronize(state.file.fd, dataOnly: true) }  // read-only: nothing written
+        }
     }
 
     /// Records a compacted file would hold.

@@ -14,8 +14,9 @@ public final class Overlay: Sendable {
     let workCounter = Atomic<UInt64>(0)
 
     /// Opens both layers and the META file. Paths must be absolute and already validated.
-    /// `adoptBase` lets a storage directory made for another base be used with this one.
-    public init(base basePath: String, storage storagePath: String, adoptBase: Bool = false) throws(OverlayError) {
+    /// `adoptBase` lets a storage directory made for another base be used with this one;
+    /// `readOnly` (a read-only mount) leaves storage exactly as it is.
+    public init(base basePath: String, storage storagePath: String, adoptBase: Bool = false, readOnly: Bool = false) throws(OverlayError) {
         do {
             base = try Layer(kind: .base, path: basePath)
             storage = try Layer(kind: .storage, path: storagePath)
@@ -23,11 +24,12 @@ public final class Overlay: Sendable {
             throw .layer(error)
         }
         do {
-            meta = try MetaStore(storageRoot: storage.root, basePath: basePath, force: adoptBase)
+            meta = try MetaStore(storageRoot: storage.root, basePath: basePath, force: adoptBase, readOnly: readOnly)
         } catch {
             throw .meta(error)
         }
         inodes = InodeNumbers(baseDevice: base.device)
+        if readOnly { return }
         do {
             try prepareWorkDirectory()
         } catch {

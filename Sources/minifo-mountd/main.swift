@@ -29,6 +29,7 @@ while let argument = arguments.popFirst() {
     }
 }
 guard directories.count == 3 else { usage() }
+ProcessControl.closeInheritedDescriptors(except: readyFD.map { [$0] } ?? [])
 
 do {
     let configuration = try MountConfiguration(base: directories[0], storage: directories[1],

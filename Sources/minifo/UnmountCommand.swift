@@ -17,11 +17,19 @@ struct UnmountCommand: ParsableCommand {
         let path: String
         do {
             path = try canonicalPath(mountPoint)
+        } catch .ENOTCONN {
+            // The daemon died: the mount is still there but cannot be looked at. Unmount it.
+            path = mountPoint
         } catch {
             throw fail("mount point \(mountPoint) does not exist")
         }
-        guard (try? isMountRoot(path)) == true else {
+        switch Result(catching: { () throws(Errno) in try isMountRoot(path) }) {
+        case .success(true), .failure(.ENOTCONN):
+            break  // ENOTCONN, as above: a mount whose daemon is gone
+        case .success(false):
             throw fail("\(path) is not a mount point")
+        case .failure(let error):
+            throw fail("cannot look at \(path): \(error)")
         }
         do {
             try FUSEMount.unmount(path, lazy: lazy)

@@ -1,1 +1,0 @@
-// Mount tests are added alongside.
