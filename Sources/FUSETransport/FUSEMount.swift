@@ -26,7 +26,7 @@ public enum FUSEMount {
         do {
             let pid = try ProcessControl.spawn(fusermount, arguments)
             let status = try ProcessControl.waitForExit(pid)
-            if status != 0 { throw MountError.fusermountFailed(status) }
+            if status != 0 { throw MountError.fusermountFailed(status, "") }
         } catch let error as MountError {
             throw error
         } catch {
@@ -79,20 +79,29 @@ public enum FUSEMount {
             defer { close(ours) }
             let environment = ProcessControl.currentEnvironment().filter { !$0.hasPrefix("_FUSE_COMMFD=") }
                 + ["_FUSE_COMMFD=\(theirs)"]
+            // fusermount3 explains its failures on standard error, which a background daemon
+            // does not have: collect it to pass on.
+            let (messages, messagesEnd) = try ProcessControl.pipe()
+            defer { close(messages) }
             let pid: Int32
             do {
                 pid = try ProcessControl.spawn(fusermount, ["fusermount3", "-o", options.joined(separator: ","), "--", request.mountPoint],
-                                               environment: environment, inherit: [theirs])
+                                               environment: environment, inherit: [theirs], standardError: messagesEnd)
             } catch {
                 close(theirs)
+                close(messagesEnd)
                 throw error
             }
             close(theirs)
+            close(messagesEnd)
             let device = try ProcessControl.receiveDescriptor(ours)
             let status = try ProcessControl.waitForExit(pid)
             guard let device, status == 0 else {
                 if let device { close(device) }
-                throw MountError.fusermountFailed(status)
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                let count = (try? read(messages, into: &buffer)) ?? 0
+                let message = String(decoding: buffer[..<count].prefix { $0 != 0x0A }, as: UTF8.self)
+                throw MountError.fusermountFailed(status, message)
             }
             return device
         } catch let error as MountError {
@@ -116,7 +125,7 @@ public enum FUSEMount {
 public enum MountError: Error, CustomStringConvertible {
     case noDevice(Errno)
     case noFusermount
-    case fusermountFailed(Int32)
+    case fusermountFailed(Int32, String)
     case mountFailed(String, Errno)
     case unmountFailed(String, Errno)
 
@@ -126,8 +135,12 @@ public enum MountError: Error, CustomStringConvertible {
             return "cannot open /dev/fuse: \(errno) (load the fuse module with 'modprobe fuse', or in a container pass --device /dev/fuse)"
         case .noFusermount:
             return "not running as root and fusermount3 is not installed (install the 'fuse3' package, or run as root)"
-        case .fusermountFailed(let status):
-            return "fusermount3 failed (exit status \(status)); see its message above"
+        case .fusermountFailed(let status, let message):
+            if message.isEmpty { return "fusermount3 failed (exit status \(status)); see its message above" }
+            if message.contains("/dev/fuse") && message.contains("Permission denied") {
+                return message + " (as root, 'chmod 0666 /dev/fuse' lets other users mount FUSE filesystems)"
+            }
+            return message
         case .mountFailed(let path, let errno):
             return "cannot mount on \(path): \(errno)"
         case .unmountFailed(let path, let errno):

@@ -17,7 +17,7 @@ public enum ProcessControl {
     /// unless `keepStandardStreams`.
     public static func spawn(_ path: String, _ arguments: [String], environment: [String]? = nil,
                              inherit descriptors: [Int32] = [], newSession: Bool = false,
-                             keepStandardStreams: Bool = true) throws(Errno) -> Int32 {
+                             keepStandardStreams: Bool = true, standardError: Int32? = nil) throws(Errno) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -26,6 +26,7 @@ public enum ProcessControl {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        if let standardError { posix_spawn_file_actions_adddup2(&actions, standardError, 2) }
         // dup2 onto itself clears FD_CLOEXEC in the child.
         for fd in descriptors { posix_spawn_file_actions_adddup2(&actions, fd, fd) }
         var attributes = posix_spawnattr_t()

@@ -168,24 +168,24 @@ struct MetaIndex {
     /// Takes the subtree at a non-root `path` out of the tree, with the ancestors that held
     /// nothing else, and returns its node; nil if nothing is recorded there.
     private mutating func detach(_ path: MetaPath) -> Int? {
-        // The highest node whose removal takes the subtree and no other state with it.
-        var cut = (parent: 0, name: path.components[0])
+        // Cut below the deepest ancestor that keeps state or other children.
+        var cut = (parent: 0, depth: 0)
         var index = 0
-        for name in path.components {
+        for (depth, name) in path.components.enumerated() {
             guard let child = nodes[index].children[name] else { return nil }
-            if nodes[index].hasState || nodes[index].children.count > 1 { cut = (index, name) }
+            if nodes[index].hasState || nodes[index].children.count > 1 { cut = (index, depth) }
             index = child
         }
         lastParent = nil
-        var removed = nodes[cut.parent].children.removeValue(forKey: cut.name)!
+        var removed = nodes[cut.parent].children.removeValue(forKey: path.components[cut.depth])!
         // Free the emptied ancestors between the cut and the subtree.
-        while removed != index {
-            let next = nodes[removed].children.first!.value
+        for name in path.components[(cut.depth + 1)...] {
+            let next = nodes[removed].children[name]!
             nodes[removed] = Node()
             free.append(removed)
             removed = next
         }
-        return index
+        return removed
     }
 
     /// Frees a detached subtree, subtracting its records.
