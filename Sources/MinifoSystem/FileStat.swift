@@ -7,6 +7,13 @@ public struct Timespec: Sendable, Hashable {
     public var nanoseconds: Int64
     public init(seconds: Int64, nanoseconds: Int64) { self.seconds = seconds; self.nanoseconds = nanoseconds }
     init(_ t: timespec) { self.init(seconds: Int64(t.tv_sec), nanoseconds: Int64(t.tv_nsec)) }
+
+    /// The current time (CLOCK_REALTIME), as file times are kept.
+    public static var now: Timespec {
+        var t = timespec()
+        clock_gettime(CLOCK_REALTIME, &t)
+        return Timespec(t)
+    }
 }
 
 /// The fields of `struct stat` minifo uses.

@@ -13,9 +13,21 @@ public struct AttributeChange: Sendable {
 }
 
 extension Overlay {
-    /// SETATTR: copies `path` up and applies the change there. `fd`, when the caller has the
-    /// file open for writing, is used for the size change.
+    /// SETATTR. A change of mode, owner or times to an object still in the base is recorded
+    /// in META and its data is not copied; any other change copies the object up and applies
+    /// there. `fd`, when the caller has the file open for writing, is used for the size change.
     public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
+        let entry = try lookup(path)
+        if entry.layer == .base && change.size == nil && !path.isRoot {
+            var recorded = meta.attributes(path) ?? MetaAttributes()
+            if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
+            if let uid = change.uid { recorded.uid = uid }
+            if let gid = change.gid { recorded.gid = gid }
+            if let time = change.accessTime.resolved { recorded.atime = time }
+            if let time = change.modificationTime.resolved { recorded.mtime = time }
+            try meta.setAttributes(path, recorded)
+            return try lookup(path)
+        }
         try copyUp(path)
         let bytes = path.bytes
         if change.uid != nil || change.gid != nil {
@@ -50,5 +62,16 @@ extension Overlay {
         _ = try extendedAttribute(path, name: name, capacity: 0)
         try copyUp(path)
         try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+    }
+}
+
+extension TimeChange {
+    /// The time this change sets, with `.now` read from the clock; nil for `.omit`.
+    var resolved: Timespec? {
+        switch self {
+        case .set(let time): return time
+        case .now: return Timespec.now
+        case .omit: return nil
+        }
     }
 }

@@ -17,12 +17,16 @@ extension Overlay {
         if let parent = path.parent { try copyUpLocked(parent) }
         let entry = try lookup(path)
         guard entry.layer == .base else { return }
-        let source = try lstatat(base.root, entry.location.bytes)
+        var source = try lstatat(base.root, entry.location.bytes)
+        let recorded = meta.attributes(path)
+        if let recorded { source.apply(recorded) }
         let temporary = try workName()
         do {
             try buildCopy(of: entry.location, source, at: temporary)
             try copyMetadata(from: entry.location, source, to: temporary)
             try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            // The copy carries the recorded attributes now.
+            if recorded != nil { try meta.setAttributes(path, nil) }
         } catch {
             try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
             throw error

@@ -22,6 +22,7 @@ extension Overlay {
             entry = Entry(layer: .storage, stat: stat, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
+            if let recorded = meta.attributes(path) { stat.apply(recorded) }
             entry = Entry(layer: .base, stat: stat, location: basePath!, basePath: basePath, merged: false)
         case (nil, nil):
             throw .ENOENT
@@ -65,5 +66,16 @@ extension Overlay {
         } catch .ENOENT, .ENOTDIR {
             return nil
         }
+    }
+}
+
+extension FileStat {
+    /// The attributes a base object shows once META's metadata-only changes are applied.
+    mutating func apply(_ recorded: MetaAttributes) {
+        if let mode = recorded.mode { self.mode = (self.mode & 0o170000) | (mode & 0o7777) }
+        if let uid = recorded.uid { self.uid = uid }
+        if let gid = recorded.gid { self.gid = gid }
+        if let atime = recorded.atime { accessTime = atime }
+        if let mtime = recorded.mtime { modificationTime = mtime }
     }
 }

@@ -81,3 +81,32 @@ import Testing
         #expect(try String(contentsOfFile: layers.base.path + "/file", encoding: .utf8) == "base")
     }
 }
+
+@Suite struct MetadataOnlyTests {
+    @Test func chmodChownUtimesOfABaseFileCopyNoData() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("file", "base", in: layers.base)
+        do {
+            let overlay = try layers.overlay()
+            var change = AttributeChange()
+            change.mode = 0o600
+            change.uid = 77
+            change.modificationTime = .set(Timespec(seconds: 1234, nanoseconds: 5))
+            let entry = try overlay.changeAttributes(path("file"), change, fd: nil)
+            #expect(entry.layer == .base)
+            #expect(entry.stat.mode == 0o100600 && entry.stat.uid == 77)
+            #expect(!FileManager.default.fileExists(atPath: layers.storage.path + "/file"))
+        }
+        // The change survives reopening, and the first data change copies up with it.
+        let overlay = try layers.overlay()
+        let reopened = try overlay.lookup(path("file"))
+        #expect(reopened.stat.mode == 0o100600 && reopened.stat.modificationTime == Timespec(seconds: 1234, nanoseconds: 5))
+        let (fd, copied) = try overlay.openForWriting(path("file"), flags: O_WRONLY)
+        MinifoSystem.close(fd)
+        #expect(copied.layer == .storage)
+        #expect(copied.stat.mode == 0o100600 && copied.stat.uid == 77)
+        #expect(overlay.meta.attributes(path("file")) == nil)
+        let base = try FileManager.default.attributesOfItem(atPath: layers.base.path + "/file")
+        #expect((base[.posixPermissions] as! NSNumber).intValue == 0o644)
+    }
+}
