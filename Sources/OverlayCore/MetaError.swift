@@ -15,7 +15,7 @@ public enum MetaError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .baseMismatch(let recorded, let given):
             return "the storage directory belongs to the base \(recorded), not to \(given) (its \(file) file says so); "
-                + "mount it with its own base, or force the mount to adopt it for the new base"
+                + "mount it with its own base, or add -o adopt_base to use it with this one"
         case .corrupt(let offset, let reason):
             return "the \(file) file in the storage directory is damaged at byte offset \(offset): \(reason); "
                 + "minifo will not guess at the lost changes: keep a copy of the file, then run `minifo check --repair` "

@@ -137,11 +137,19 @@ enum MetaFormat {
     }
 
     /// Whether a well-framed record starts anywhere after `offset`: the test that tells damage
-    /// in the middle of the file from an append torn by a crash.
+    /// in the middle of the file from an append torn by a crash. Bytes crafted to look like
+    /// long records at every offset could make the search quadratic, so after checksumming
+    /// 8 MiB it gives up and answers yes: refusing the file is the safe side.
     static func hasRecord(in bytes: [UInt8], after offset: Int) -> Bool {
+        var budget = 8 << 20
         var candidate = offset + 1
         while candidate + 9 <= bytes.count {
-            if case .record = frame(in: bytes, at: candidate) { return true }
+            let length = Int(bytes.littleEndianUInt32(at: candidate))
+            if (1...maxRecordLength).contains(length) && candidate + 8 + length <= bytes.count {
+                budget -= length
+                if budget < 0 { return true }
+                if case .record = frame(in: bytes, at: candidate) { return true }
+            }
             candidate += 1
         }
         return false

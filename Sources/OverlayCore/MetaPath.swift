@@ -16,7 +16,9 @@ struct MetaPath: Hashable {
         guard range.count <= Self.maxLength else { return nil }
         components = []
         if range.isEmpty { return }
-        components.reserveCapacity(bytes[range].reduce(1) { $1 == 0x2F ? $0 + 1 : $0 })
+        var count = 1
+        for index in range where bytes[index] == 0x2F { count += 1 }
+        components.reserveCapacity(count)
         var start = range.lowerBound
         for index in range {
             switch bytes[index] {

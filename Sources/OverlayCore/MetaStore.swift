@@ -14,7 +14,7 @@ public final class MetaStore: Sendable {
     public static let fileName: [UInt8] = Names.meta
     /// Where compaction builds the next META file before renaming it over the current one.
     /// Like the META file, it must never be visible through the mount.
-    public static let temporaryFileName: [UInt8] = Names.meta + Array(".tmp".utf8)
+    public static let temporaryFileName: [UInt8] = Names.metaReplacement
 
     /// Repairs made while opening (a torn record dropped from the end), for the caller to log.
     public let warnings: [String]

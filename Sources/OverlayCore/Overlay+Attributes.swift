@@ -51,17 +51,31 @@ extension Overlay {
         return try lookup(path)
     }
 
-    /// SETXATTR, on the storage copy.
+    /// SETXATTR. On an object still in the base the value is recorded in META (no data is
+    /// copied); otherwise it is set on the storage copy. XATTR_CREATE (1) and XATTR_REPLACE (2)
+    /// are checked against what the mount shows.
     public func setExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32) throws(Errno) {
-        try copyUp(path)
-        try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
+        let entry = try lookup(path)
+        guard entry.layer == .base && !path.isRoot else {
+            try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
+            return
+        }
+        let exists = (try? extendedAttribute(path, name: name, capacity: 0)) != nil
+        if flags & 1 != 0 && exists { throw .EEXIST }
+        if flags & 2 != 0 && !exists { throw .ENODATA }
+        try meta.setXattr(path, name: Array(name), value: Array(value))
     }
 
-    /// REMOVEXATTR, on the storage copy; ENODATA when there is no such attribute.
+    /// REMOVEXATTR; ENODATA when there is no such attribute. Recorded in META for an object
+    /// still in the base.
     public func removeExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>) throws(Errno) {
+        let entry = try lookup(path)
         _ = try extendedAttribute(path, name: name, capacity: 0)
-        try copyUp(path)
-        try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+        if entry.layer == .base && !path.isRoot {
+            try meta.setXattr(path, name: Array(name), value: nil)
+        } else {
+            try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+        }
     }
 }
 

@@ -20,13 +20,15 @@ extension Overlay {
         var source = try lstatat(base.root, entry.location.bytes)
         let recorded = meta.attributes(path)
         if let recorded { source.apply(recorded) }
+        let overrides = meta.xattrOverrides(path)
         let temporary = try workName()
         do {
             try buildCopy(of: entry.location, source, at: temporary)
-            try copyMetadata(from: entry.location, source, to: temporary)
+            try copyMetadata(from: entry.location, source, to: temporary, overrides: overrides)
             try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
             // The copy carries the recorded attributes now.
             if recorded != nil { try meta.setAttributes(path, nil) }
+            if !overrides.isEmpty { try meta.clearXattrs(path) }
         } catch {
             try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
             throw error
@@ -77,14 +79,19 @@ extension Overlay {
     }
 
     /// Owner first, since chown clears set-ID bits, then xattrs, mode and times last.
-    private func copyMetadata(from path: RelativePath, _ source: FileStat, to temporary: RelativePath) throws(Errno) {
+    /// META's xattr overrides replace or remove the base's values.
+    private func copyMetadata(from path: RelativePath, _ source: FileStat, to temporary: RelativePath,
+                              overrides: [[UInt8]: [UInt8]?]) throws(Errno) {
         try changeOwner(storage.root, temporary.bytes, uid: source.uid, gid: source.gid)
-        for (name, value) in try ExtendedAttributes.all(base.root, path.bytes) {
+        for (name, value) in try ExtendedAttributes.all(base.root, path.bytes) where overrides[name] == nil {
             do {
                 try ExtendedAttributes.set(storage.root, temporary.bytes, name: name, value: value)
             } catch .ENOTSUP, .EPERM {
                 continue  // storage cannot hold this namespace (e.g. trusted.* without privilege)
             }
+        }
+        for (name, value) in overrides {
+            if let value { try ExtendedAttributes.set(storage.root, temporary.bytes, name: name, value: value) }
         }
         if source.fileType != .symlink {
             try changeMode(storage.root, temporary.bytes, mode: source.mode & 0o7777)

@@ -36,16 +36,37 @@ extension Overlay {
         return try readlinkat(layer(entry.layer).root, entry.location.bytes)
     }
 
-    /// An extended attribute's value; with `capacity` 0 only its size.
+    /// An extended attribute's value; with `capacity` 0 only its size. A base object shows the
+    /// values META records for it over its own.
     public func extendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, capacity: Int) throws(Errno) -> (size: Int, value: [UInt8]) {
         let entry = try lookup(path)
+        if entry.layer == .base, let recorded = meta.xattrOverrides(path)[Array(name)] {
+            guard let value = recorded else { throw .ENODATA }
+            if capacity == 0 { return (value.count, []) }
+            if capacity < value.count { throw .ERANGE }
+            return (value.count, value)
+        }
         return try ExtendedAttributes.get(layer(entry.layer).root, entry.location.bytes, name: name, capacity: capacity)
     }
 
     /// The NUL-separated list of extended attribute names; with `capacity` 0 only its size.
     public func extendedAttributeNames(_ path: RelativePath, capacity: Int) throws(Errno) -> (size: Int, names: [UInt8]) {
         let entry = try lookup(path)
-        return try ExtendedAttributes.list(layer(entry.layer).root, entry.location.bytes, capacity: capacity)
+        let overrides = entry.layer == .base ? meta.xattrOverrides(path) : [:]
+        if overrides.isEmpty {
+            return try ExtendedAttributes.list(layer(entry.layer).root, entry.location.bytes, capacity: capacity)
+        }
+        var names: [UInt8] = []
+        var listed = Set<[UInt8]>()
+        let own = try ExtendedAttributes.all(base.root, entry.location.bytes).map(\.0)
+        for name in own + overrides.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            guard listed.insert(name).inserted else { continue }
+            if let recorded = overrides[name], recorded == nil { continue }
+            names += name + [0]
+        }
+        if capacity == 0 { return (names.count, []) }
+        if capacity < names.count { throw .ERANGE }
+        return (names.count, names)
     }
 
     /// The statistics of the filesystem that changes go to, as overlayfs reports its upper layer.

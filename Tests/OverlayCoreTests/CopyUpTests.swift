@@ -109,4 +109,21 @@ import Testing
         let base = try FileManager.default.attributesOfItem(atPath: layers.base.path + "/file")
         #expect((base[.posixPermissions] as! NSNumber).intValue == 0o644)
     }
+
+    @Test func xattrsOfABaseFileAreRecordedAndCarriedIntoTheCopy() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("file", "base", in: layers.base)
+        let overlay = try layers.overlay()
+        let name = Array("user.note".utf8)
+        try overlay.setExtendedAttribute(path("file"), name: name, value: Array("v1".utf8), flags: 0)
+        #expect(throws: Errno.EEXIST) { try overlay.setExtendedAttribute(path("file"), name: name, value: [1], flags: 1) }
+        #expect(throws: Errno.ENODATA) { try overlay.setExtendedAttribute(path("file"), name: Array("user.none".utf8), value: [1], flags: 2) }
+        #expect(try overlay.extendedAttribute(path("file"), name: name, capacity: 64).value == Array("v1".utf8))
+        #expect(try overlay.extendedAttributeNames(path("file"), capacity: 256).names == name + [0])
+        #expect(!FileManager.default.fileExists(atPath: layers.storage.path + "/file"))
+        try overlay.copyUp(path("file"))
+        #expect(try ExtendedAttributes.get(overlay.storage.root, Array("file".utf8), name: name, capacity: 64).value == Array("v1".utf8))
+        try overlay.removeExtendedAttribute(path("file"), name: name)
+        #expect(throws: Errno.ENODATA) { try overlay.extendedAttribute(path("file"), name: name, capacity: 64) }
+    }
 }

@@ -93,7 +93,7 @@ import Testing
         #expect(try fixture.fileNames() == ["META_dAfFgHE39ktF3HD2sr"])
     }
 
-    @Test func deepTreesAreTakenApartWithoutRecursion() throws {
+    @Test func deepTreesWorkOnASmallStack() throws {
         let fixture = try MetaFixture()
         var deep = RelativePath.root
         for _ in 0..<2000 { deep = deep.appending([0x64]) }

@@ -89,6 +89,16 @@ enum MetaBytes {
         #expect(try fixture.metaBytes() == expected)
     }
 
+    @Test func theDocumentedExampleIsExact() throws {
+        let fixture = try MetaFixture()
+        try fixture.open(base: "/b").setDeleted(metaPath("a/b c"), true)
+        let example = """
+            89 4d 46 4d 45 54 41 0a 01 00 00 00 02 00 00 00 2f 62 0d 13 1d 03
+            09 00 00 00 01 05 00 61 2f 62 20 63 01 39 4a 33 51
+            """
+        #expect(try fixture.metaBytes() == example.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { UInt8($0, radix: 16)! })
+    }
+
     @Test func aHandWrittenFileIsReadBack() throws {
         let fixture = try MetaFixture()
         try fixture.writeMeta(MetaBytes.header(base: MetaFixture.base)

@@ -98,6 +98,22 @@ struct MetaRandom: RandomNumberGenerator {
         }
     }
 
+    @Test func aTailCraftedToLookLikeLongRecordsIsRefusedQuickly() throws {
+        let fixture = try MetaFixture()
+        let (_, after) = try Self.sampleFile(fixture)
+        // A plausible 131,072-byte length at every fourth byte, none with a good checksum.
+        let tail = [UInt8](repeating: 0x01, count: 3) + (0..<300_000).flatMap { _ in [0x00, 0x00, 0x02, 0x00] as [UInt8] }
+        try fixture.writeMeta(after + tail)
+        let start = ContinuousClock.now
+        #expect {
+            _ = try fixture.open()
+        } throws: { error in
+            guard case MetaError.corrupt(let offset, _) = error else { return false }
+            return offset == after.count
+        }
+        #expect(ContinuousClock.now - start < .seconds(20))
+    }
+
     @Test func aDamagedHeaderIsCorrupt() throws {
         let fixture = try MetaFixture()
         let (_, after) = try Self.sampleFile(fixture)
