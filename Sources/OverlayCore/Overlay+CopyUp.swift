@@ -16,8 +16,14 @@ extension Overlay {
         if (try? lstatat(storage.root, path.bytes)) != nil { return }
         if let parent = path.parent { try copyUpLocked(parent) }
         let entry = try lookup(path)
+        if entry.layer == .storage, entry.location != path {
+            // Another name of this base file was copied up already: this one joins it.
+            try makeLink(storage.root, entry.location.bytes, storage.root, path.bytes)
+            return
+        }
         guard entry.layer == .base else { return }
         var source = try lstatat(base.root, entry.location.bytes)
+        let group = source.fileType == .regular && source.linkCount > 1 ? linkGroup(inode: entry.stat.inode) : nil
         let recorded = meta.attributes(path)
         if let recorded { source.apply(recorded) }
         let overrides = meta.xattrOverrides(path)
@@ -25,7 +31,15 @@ extension Overlay {
         do {
             try buildCopy(of: entry.location, source, at: temporary)
             try copyMetadata(from: entry.location, source, to: temporary, overrides: overrides)
-            try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            if let group {
+                // The first name of a hard-linked base file: the copy is kept under its inode
+                // number, where the other names find it, and this name links to it.
+                try? makeDirectory(storage.root, Names.links, mode: 0o700)
+                try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, group.bytes, flags: .noReplace)
+                try makeLink(storage.root, group.bytes, storage.root, path.bytes)
+            } else {
+                try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            }
             // The copy carries the recorded attributes now.
             if recorded != nil { try meta.setAttributes(path, nil) }
             if !overrides.isEmpty { try meta.clearXattrs(path) }
@@ -97,6 +111,11 @@ extension Overlay {
             try changeMode(storage.root, temporary.bytes, mode: source.mode & 0o7777)
         }
         try changeTimes(storage.root, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
+    }
+
+    /// Where the shared copy of the hard-linked base file with this inode number is kept.
+    func linkGroup(inode: UInt64) -> RelativePath {
+        RelativePath(bytes: Names.links + Array("/\(inode)".utf8))
     }
 
     private func workName() throws(Errno) -> RelativePath {

@@ -13,6 +13,11 @@ extension Overlay {
         switch (inStorage, inBase) {
         case (var stat?, let baseStat?):
             if path.isRoot { stat = baseStat }
+            if stat.fileType == .regular && baseStat.linkCount > 1, stat.linkCount > 1,
+               let shared = try statIfPresent(storage.root, linkGroup(inode: inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base))),
+               shared.inode == stat.inode {
+                stat.linkCount -= 1  // the copy's own name in the links directory is not a name in the mount
+            }
             stat.inode = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
             let bothDirectories = stat.fileType == .directory && baseStat.fileType == .directory
             entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, location: path.isRoot ? basePath! : path,
@@ -22,6 +27,14 @@ extension Overlay {
             entry = Entry(layer: .storage, stat: stat, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
+            if stat.fileType == .regular && stat.linkCount > 1,
+               case let group = linkGroup(inode: stat.inode), var shared = try statIfPresent(storage.root, group) {
+                // A hard-linked base file another name of which was copied up: this name shows that copy.
+                shared.inode = stat.inode
+                shared.linkCount = stat.linkCount
+                entry = Entry(layer: .storage, stat: shared, location: group, basePath: basePath, merged: false)
+                break
+            }
             if let recorded = meta.attributes(path) { stat.apply(recorded) }
             entry = Entry(layer: .base, stat: stat, location: basePath!, basePath: basePath, merged: false)
         case (nil, nil):

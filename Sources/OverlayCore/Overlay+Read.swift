@@ -24,7 +24,7 @@ extension Overlay {
     /// storage copy read-write, or the base file read-only.
     public func openBackingFile(_ path: RelativePath, _ entry: Entry) throws(Errno) -> Int32 {
         if entry.layer == .storage {
-            return try openat(storage.root, path.bytes, [.readWrite, .noFollow, .nonBlocking])
+            return try openat(storage.root, entry.location.bytes, [.readWrite, .noFollow, .nonBlocking])
         }
         return try openForReading(path).fd
     }

@@ -10,7 +10,7 @@ extension Overlay {
         if !directory && isDirectory { throw .EISDIR }
         if isDirectory, try !isEmptyDirectory(path) { throw .ENOTEMPTY }
         let hasBase = hasBaseObject(path)
-        if entry.layer == .storage || entry.merged {
+        if entry.layer == .storage && entry.location == path || entry.merged {
             try removeName(storage.root, path.bytes, directory: isDirectory)
         }
         try meta.removeTree(path)

@@ -31,13 +31,18 @@ public enum Names {
     /// into place; never shown either.
     public static let work: [UInt8] = meta + Array(".work".utf8)
 
+    /// The directory at the storage root holding the copies of hard-linked base files, by
+    /// inode number, so that every name of such a file shows the one copy.
+    public static let links: [UInt8] = meta + Array(".links".utf8)
+
     /// The META file's replacement while a compaction writes it.
     public static let metaReplacement: [UInt8] = meta + Array(".tmp".utf8)
 
     /// Whether `name` in the directory `parent` is one of minifo's own names at the storage
     /// root, which the mount never shows and no one can create through it.
     public static func isMeta(_ name: some Collection<UInt8>, in parent: RelativePath) -> Bool {
-        parent.isRoot && (name.elementsEqual(meta) || name.elementsEqual(work) || name.elementsEqual(metaReplacement))
+        parent.isRoot && (name.elementsEqual(meta) || name.elementsEqual(work) || name.elementsEqual(links)
+                            || name.elementsEqual(metaReplacement))
     }
 
     /// A name a directory can hold: 1 to 255 bytes, no NUL, no '/', not "." or "..".

@@ -127,3 +127,29 @@ import Testing
         #expect(throws: Errno.ENODATA) { try overlay.extendedAttribute(path("file"), name: name, capacity: 64) }
     }
 }
+
+@Suite struct HardLinkTests {
+    @Test func namesOfAHardLinkedBaseFileStayOneFileAfterCopyUp() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("a", "one", in: layers.base)
+        try FileManager.default.linkItem(atPath: layers.base.path + "/a", toPath: layers.base.path + "/b")
+        let overlay = try layers.overlay()
+        let inode = try overlay.lookup(path("a")).stat.inode
+        let (fd, _) = try overlay.openForWriting(path("a"), flags: O_WRONLY | O_APPEND)
+        _ = "two".withCString { Glibc.write(fd, $0, 3) }
+        MinifoSystem.close(fd)
+        let other = try overlay.lookup(path("b"))
+        #expect(other.stat.size == 6)
+        #expect(other.stat.inode == inode && other.stat.linkCount == 2)
+        let (readFD, _) = try overlay.openForReading(path("b"))
+        defer { MinifoSystem.close(readFD) }
+        var buffer = [UInt8](repeating: 0, count: 16)
+        #expect(try pread(readFD, into: &buffer, count: 16, offset: 0) == 6)
+        #expect(Array(buffer[..<6]) == Array("onetwo".utf8))
+        // Removing one name leaves the other, with the shared data; the base keeps both.
+        try overlay.remove(Array("a".utf8), in: .root, directory: false)
+        #expect(throws: Errno.ENOENT) { try overlay.lookup(path("a")) }
+        #expect(try overlay.lookup(path("b")).stat.size == 6)
+        #expect(try String(contentsOfFile: layers.base.path + "/b", encoding: .utf8) == "one")
+    }
+}
