@@ -20,7 +20,7 @@ public enum Daemon {
                                       adoptBase: configuration.adoptBase, readOnly: configuration.request.readOnly)
             for warning in overlay.meta.warnings { Log.warning(warning) }
             fileSystem = try OverlayFileSystem(overlay: overlay, cacheTimeout: configuration.cacheTimeout,
-                                               passthrough: configuration.passthrough)
+                                               passthrough: configuration.passthrough, coherent: configuration.coherent)
             device = try FUSEMount.mount(configuration.request)
         } catch let error as MountError {
             return fail(error.description, readyFD: readyFD)

@@ -15,6 +15,8 @@ public struct MountConfiguration: Sendable {
     public var passthrough = true
     /// Use a storage directory whose META file names another base.
     public var adoptBase = false
+    /// Descriptors opened read-only before a copy-up see the new data.
+    public var coherent = false
 
     /// Parses `-o` option strings (each comma-separated) and checks the three directories.
     public init(base: String, storage: String, mountPoint: String, options: [String]) throws(ConfigurationError) {
@@ -46,6 +48,7 @@ public struct MountConfiguration: Sendable {
         case ("passthrough", nil): passthrough = true
         case ("nopassthrough", nil): passthrough = false
         case ("adopt_base", nil): adoptBase = true
+        case ("coherent", nil): coherent = true
         case ("fsname", let v?) where !v.isEmpty && !v.contains(","): request.fileSystemName = v
         case ("subtype", let v?) where !v.isEmpty && v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }):
             request.subtype = v
@@ -66,7 +69,7 @@ public struct MountConfiguration: Sendable {
 
     private static let known: Set<String> = [
         "ro", "rw", "allow_other", "default_permissions", "nonempty", "suid", "nosuid", "dev", "nodev",
-        "debug", "passthrough", "nopassthrough", "adopt_base", "fsname", "subtype", "threads", "timeout",
+        "debug", "passthrough", "nopassthrough", "adopt_base", "coherent", "fsname", "subtype", "threads", "timeout",
     ]
 
     private mutating func checkDirectories() throws(ConfigurationError) {

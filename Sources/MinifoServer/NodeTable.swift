@@ -6,13 +6,15 @@ import Synchronization
 /// a count, FUSE_FORGET lowers it; a node at zero is dropped). A node remembers its parent and
 /// name rather than a descriptor, which keeps both memory and open files small.
 ///
-/// Node IDs are the mount's inode numbers, except that the root is always 1 (FUSE_ROOT_ID):
-/// the root's own inode number and 1 swap places, so the mapping stays one-to-one.
+/// Node IDs are the overlay's entry identities, except that the root is always 1
+/// (FUSE_ROOT_ID): the root's own identity and 1 swap places, so the mapping stays one-to-one.
 final class NodeTable: Sendable {
     struct Node {
         var parent: UInt64
         var name: [UInt8]
         var lookups: UInt64
+        /// The inode number the mount shows for it.
+        var inode: UInt64 = 0
         /// Passthrough backing id shared by every open of this node, and how many opens use it.
         var backingID: Int32 = 0
         var backingUsers: Int32 = 0
@@ -22,23 +24,23 @@ final class NodeTable: Sendable {
     }
 
     static let rootID: UInt64 = 1
-    let rootInode: UInt64
+    let rootIdentity: UInt64
     private let nodes: Mutex<[UInt64: Node]>
 
-    init(rootInode: UInt64) {
-        self.rootInode = rootInode
+    init(rootIdentity: UInt64) {
+        self.rootIdentity = rootIdentity
         nodes = Mutex([Self.rootID: Node(parent: 0, name: [], lookups: 1)])
     }
 
-    func nodeID(forInode inode: UInt64) -> UInt64 {
-        if inode == rootInode { return Self.rootID }
-        if inode == Self.rootID { return rootInode }
-        return inode
+    func nodeID(for identity: UInt64) -> UInt64 {
+        if identity == rootIdentity { return Self.rootID }
+        if identity == Self.rootID { return rootIdentity }
+        return identity
     }
 
-    /// The inverse of `nodeID(forInode:)`.
-    func inode(forNodeID id: UInt64) -> UInt64 {
-        nodeID(forInode: id)
+    /// The inode number last reported for a node.
+    func inode(of nodeID: UInt64) -> UInt64? {
+        nodes.withLock { $0[nodeID]?.inode }
     }
 
     /// The path of a node, built from the names up to the root. ESTALE for an unknown node.
@@ -62,18 +64,19 @@ final class NodeTable: Sendable {
     }
 
     /// Records one more lookup of `nodeID`, found as `name` in `parent`.
-    func remember(_ nodeID: UInt64, parent: UInt64, name: some Collection<UInt8>) {
+    func remember(_ nodeID: UInt64, parent: UInt64, name: some Collection<UInt8>, inode: UInt64) {
         if nodeID == Self.rootID { return }
         nodes.withLock { nodes in
             if var node = nodes[nodeID] {
                 node.lookups += 1
+                node.inode = inode
                 if node.parent != parent || !node.name.elementsEqual(name) {
                     node.parent = parent
                     node.name = Array(name)
                 }
                 nodes[nodeID] = node
             } else {
-                nodes[nodeID] = Node(parent: parent, name: Array(name), lookups: 1)
+                nodes[nodeID] = Node(parent: parent, name: Array(name), lookups: 1, inode: inode)
             }
         }
     }

@@ -9,16 +9,16 @@ extension OverlayFileSystem {
                 _ header: RequestHeader, _ reply: inout ReplyContext) throws(Errno) -> Created {
         let caller = Caller(uid: header.uid, gid: header.gid)
         let (path, entry, fd) = try overlay.create(name, in: try nodes.path(of: parent), object, mode: mode, caller: caller)
-        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
-        nodes.remember(nodeID, parent: parent, name: name)
+        let nodeID = nodes.nodeID(for: entry.identity)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         reply.grantedLookups.append(nodeID)
         return Created(out: entryOut(nodeID, entry), path: path, entry: entry, fd: fd)
     }
 
     func link(_ node: UInt64, as name: ArraySlice<UInt8>, in parent: UInt64, _ reply: inout ReplyContext) throws(Errno) -> EntryOut {
         let (_, entry) = try overlay.link(try nodes.path(of: node), as: name, in: try nodes.path(of: parent))
-        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
-        nodes.remember(nodeID, parent: parent, name: name)
+        let nodeID = nodes.nodeID(for: entry.identity)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         reply.grantedLookups.append(nodeID)
         return entryOut(nodeID, entry)
     }
@@ -31,11 +31,11 @@ extension OverlayFileSystem {
               !(renameFlags.contains(.noReplace) && renameFlags.contains(.exchange)) else { throw .EINVAL }
         let parentPath = try nodes.path(of: parent)
         let newParentPath = try nodes.path(of: newParent)
-        let moved = try overlay.lookup(name, in: parentPath).1.stat.inode
-        let displaced = renameFlags.contains(.exchange) ? try? overlay.lookup(newName, in: newParentPath).1.stat.inode : nil
+        let moved = try overlay.lookup(name, in: parentPath).1.identity
+        let displaced = renameFlags.contains(.exchange) ? try? overlay.lookup(newName, in: newParentPath).1.identity : nil
         try overlay.rename(name, in: parentPath, to: newName, in: newParentPath, flags: renameFlags)
-        nodes.move(nodes.nodeID(forInode: moved), to: newParent, name: newName)
-        if let displaced { nodes.move(nodes.nodeID(forInode: displaced), to: parent, name: name) }
+        nodes.move(nodes.nodeID(for: moved), to: newParent, name: newName)
+        if let displaced { nodes.move(nodes.nodeID(for: displaced), to: parent, name: name) }
     }
 
     func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {

@@ -18,7 +18,7 @@ extension OverlayFileSystem {
                 var inode = item.inode
                 if plus, !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
                     if let found = try? overlay.lookup(parentPath.appending(item.name)) {
-                        let nodeID = nodes.nodeID(forInode: found.stat.inode)
+                        let nodeID = nodes.nodeID(for: found.identity)
                         entry = entryOut(nodeID, found)
                         inode = found.stat.inode
                     }
@@ -27,7 +27,7 @@ extension OverlayFileSystem {
                     break
                 }
                 if let entry {
-                    nodes.remember(entry.nodeID, parent: node, name: item.name)
+                    nodes.remember(entry.nodeID, parent: node, name: item.name, inode: entry.attr.ino)
                     reply.grantedLookups.append(entry.nodeID)
                 }
                 offset = item.nextOffset

@@ -6,8 +6,8 @@ extension OverlayFileSystem {
     /// LOOKUP: finds `name` in the directory `parent` and counts one lookup of the result.
     func lookup(_ name: some Collection<UInt8>, in parent: UInt64) throws(Errno) -> EntryOut {
         let (_, entry) = try overlay.lookup(name, in: try nodes.path(of: parent))
-        let nodeID = nodes.nodeID(forInode: entry.stat.inode)
-        nodes.remember(nodeID, parent: parent, name: name)
+        let nodeID = nodes.nodeID(for: entry.identity)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         return entryOut(nodeID, entry)
     }
 
@@ -25,7 +25,7 @@ extension OverlayFileSystem {
             let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
             guard let fd else { throw .ENOENT }
             var stat = try fstat(fd)
-            stat.inode = nodes.inode(forNodeID: node)
+            stat.inode = nodes.inode(of: node) ?? stat.inode
             return Attr(stat)
         }
     }

@@ -6,6 +6,8 @@ import OverlayCore
 extension OverlayFileSystem {
     /// Set in a file handle whose open uses the node's passthrough backing id.
     static let passthroughHandle: UInt64 = 1 << 32
+    /// Set in a file handle opened read-only on a base file under `-o coherent`.
+    static let followsCopyUp: UInt64 = 1 << 33
 
     /// OPEN: the file handle is the descriptor itself. Opening for writing copies the file up.
     func open(_ node: UInt64, flags: UInt32, deviceFD: Int32) throws(Errno) -> OpenOut {
@@ -25,10 +27,12 @@ extension OverlayFileSystem {
     }
 
     /// The reply to OPEN or CREATE. With passthrough the kernel reads and writes the backing
-    /// file itself and READ/WRITE never reach us. All opens of a node share one backing file;
-    /// an open that needs another one (the storage copy, while a descriptor opened before the
-    /// copy-up still reads the base file) is served by the daemon with direct I/O instead.
+    /// file itself and READ/WRITE never reach us. All opens of a node share one backing file,
+    /// as the kernel requires.
     func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, deviceFD: Int32) throws(Errno) -> OpenOut {
+        if coherent && entry.layer == .base {
+            return OpenOut(fileHandle: UInt64(fd) | Self.followsCopyUp, openFlags: .directIO)
+        }
         guard passthrough.load(ordering: .relaxed) else {
             return OpenOut(fileHandle: UInt64(fd), openFlags: entry.layer == .base ? .keepCache : [])
         }
@@ -41,7 +45,10 @@ extension OverlayFileSystem {
             }
             return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
         } catch .EBUSY {
-            return OpenOut(fileHandle: UInt64(fd), openFlags: .directIO)
+            // The node is bound to the base file by an open from before the copy-up, and the
+            // kernel allows one backing file per node. ESTALE makes the VFS look the name up
+            // again, which now finds the copy under a node of its own, and retry the open.
+            throw .ESTALE
         } catch .EPERM {
             Log.warning("the kernel refused FUSE passthrough (it needs CAP_SYS_ADMIN); serving reads from the daemon")
             passthrough.store(false, ordering: .relaxed)
@@ -50,11 +57,22 @@ extension OverlayFileSystem {
     }
 
     /// READ, when passthrough is off: pread into the worker's buffer, sent with writev.
-    func read(_ read: ReadIn, into reply: inout ReplyContext) throws(Errno) {
+    func read(_ node: UInt64, _ read: ReadIn, into reply: inout ReplyContext) throws(Errno) {
+        if read.fileHandle & Self.followsCopyUp != 0 { try followCopyUp(node, Self.descriptor(read.fileHandle)) }
         let count = try pread(Self.descriptor(read.fileHandle), into: &reply.payload,
                               count: Int(read.size), offset: Int64(bitPattern: read.offset))
         reply.payloadCount = count
         Reply.dataHeader(payloadLength: count, unique: reply.unique, into: &reply.bytes)
+    }
+
+    /// Once the node has been copied up, puts its storage copy in place of the base file
+    /// behind the handle's descriptor number (dup3), so the handle reads the new data.
+    private func followCopyUp(_ node: UInt64, _ fd: Int32) throws(Errno) {
+        let path = try nodes.path(of: node)
+        guard let entry = try? overlay.lookup(path), entry.layer == .storage else { return }
+        let (copy, _) = try overlay.openForReading(path)
+        defer { close(copy) }
+        try replaceDescriptor(fd, with: copy)
     }
 
     func release(_ node: UInt64, fileHandle: UInt64, deviceFD: Int32) {

@@ -17,14 +17,18 @@ public final class OverlayFileSystem: FileSystemHandler {
     /// not refused by it (BACKING_OPEN needs CAP_SYS_ADMIN).
     let passthrough = Atomic<Bool>(false)
     private let passthroughWanted: Bool
+    /// Descriptors opened read-only on a base file see the data of a later copy-up, as on a
+    /// native filesystem: such opens use direct I/O and READ follows the copy.
+    let coherent: Bool
 
-    public init(overlay: Overlay, cacheTimeout: Double, passthrough: Bool) throws(Errno) {
+    public init(overlay: Overlay, cacheTimeout: Double, passthrough: Bool, coherent: Bool) throws(Errno) {
         self.overlay = overlay
         let root = try overlay.lookup(.root)
-        nodes = NodeTable(rootInode: root.stat.inode)
+        nodes = NodeTable(rootIdentity: root.identity)
         cacheSeconds = UInt64(cacheTimeout)
         cacheNanoseconds = UInt32((cacheTimeout - Double(UInt64(cacheTimeout))) * 1e9)
         passthroughWanted = passthrough
+        self.coherent = coherent
     }
 
     public var wantedFlags: InitFlags {
@@ -75,7 +79,7 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .open(let open):
             Reply.open(try self.open(node, flags: open.flags, deviceFD: reply.deviceFD), unique: unique, into: &reply.bytes)
         case .read(let read):
-            try self.read(read, into: &reply)
+            try self.read(node, read, into: &reply)
         case .lseek(let seek):
             let offset = try MinifoSystem.seek(Self.descriptor(seek.fileHandle), offset: Int64(bitPattern: seek.offset), whence: Int32(seek.whence))
             Reply.lseek(offset: UInt64(offset), unique: unique, into: &reply.bytes)

@@ -44,6 +44,12 @@ public func duplicate(_ fd: Int32) throws(Errno) -> Int32 {
     try retrying { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
 }
 
+/// dup2(2): makes `target` refer, atomically, to the file `source` refers to; close-on-exec.
+public func replaceDescriptor(_ target: Int32, with source: Int32) throws(Errno) {
+    _ = try retrying { dup2(source, target) }
+    _ = try retrying { fcntl(target, F_SETFD, FD_CLOEXEC) }
+}
+
 /// An owned descriptor that is closed when it goes out of scope.
 public struct FileDescriptor: ~Copyable {
     public let rawValue: Int32

@@ -12,6 +12,8 @@ extension Overlay {
         var entry: Entry
         switch (inStorage, inBase) {
         case (var stat?, let baseStat?):
+            let identity = path.isRoot ? inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
+                                       : inodes.number(device: stat.device, inode: stat.inode, in: .storage)
             if path.isRoot { stat = baseStat }
             if stat.fileType == .regular && baseStat.linkCount > 1, stat.linkCount > 1,
                let shared = try statIfPresent(storage.root, linkGroup(inode: inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base))),
@@ -20,23 +22,25 @@ extension Overlay {
             }
             stat.inode = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
             let bothDirectories = stat.fileType == .directory && baseStat.fileType == .directory
-            entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, location: path.isRoot ? basePath! : path,
+            entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, identity: identity,
+                          location: path.isRoot ? basePath! : path,
                           basePath: bothDirectories ? basePath : nil, merged: bothDirectories && !meta.isOpaque(path))
         case (var stat?, nil):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            entry = Entry(layer: .storage, stat: stat, location: path, basePath: nil, merged: false)
+            entry = Entry(layer: .storage, stat: stat, identity: stat.inode, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
             if stat.fileType == .regular && stat.linkCount > 1,
                case let group = linkGroup(inode: stat.inode), var shared = try statIfPresent(storage.root, group) {
                 // A hard-linked base file another name of which was copied up: this name shows that copy.
+                let identity = inodes.number(device: shared.device, inode: shared.inode, in: .storage)
                 shared.inode = stat.inode
                 shared.linkCount = stat.linkCount
-                entry = Entry(layer: .storage, stat: shared, location: group, basePath: basePath, merged: false)
+                entry = Entry(layer: .storage, stat: shared, identity: identity, location: group, basePath: basePath, merged: false)
                 break
             }
             if let recorded = meta.attributes(path) { stat.apply(recorded) }
-            entry = Entry(layer: .base, stat: stat, location: basePath!, basePath: basePath, merged: false)
+            entry = Entry(layer: .base, stat: stat, identity: stat.inode, location: basePath!, basePath: basePath, merged: false)
         case (nil, nil):
             throw .ENOENT
         }

@@ -22,6 +22,8 @@ struct MountCommand: ParsableCommand {
               threads=N              worker threads (default 4)
               timeout=SECONDS        how long the kernel caches names and attributes (default 1)
               nopassthrough          serve reads from the daemon instead of FUSE passthrough
+              coherent               read-only descriptors opened before a copy-up see the new data
+              adopt_base             use a storage directory made for another base
               debug                  log each session event to standard error
             """)
 
