@@ -16,11 +16,44 @@ extension OverlayFileSystem {
     }
 
     func link(_ node: UInt64, as name: ArraySlice<UInt8>, in parent: UInt64, _ reply: inout ReplyContext) throws(Errno) -> EntryOut {
-        let (_, entry) = try overlay.link(try nodes.path(of: node), as: name, in: try nodes.path(of: parent))
+        let parentPath = try nodes.path(of: parent)
+        let entry: Entry
+        do {
+            (_, entry) = try overlay.link(try nodes.path(of: node), as: name, in: parentPath)
+        } catch .ENOENT {
+            // An O_TMPFILE file, or one whose names are all gone, linked through its descriptor.
+            guard let fd = nodes.openDescriptor(node) else { throw .ENOENT }
+            (_, entry) = try overlay.link(openFile: fd, as: name, in: parentPath)
+        }
         let nodeID = nodes.nodeID(for: entry.identity)
         nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         reply.grantedLookups.append(nodeID)
         return entryOut(nodeID, entry)
+    }
+
+    /// TMPFILE: an unnamed file, opened, whose node has no path until LINK names it.
+    func createUnnamed(in parent: UInt64, _ request: CreateIn, _ header: RequestHeader, _ reply: inout ReplyContext) throws(Errno) {
+        let caller = Caller(uid: header.uid, gid: header.gid)
+        let (fd, entry) = try overlay.createUnnamed(in: try nodes.path(of: parent), flags: Int32(bitPattern: request.flags),
+                                                    mode: request.mode, caller: caller)
+        let nodeID = nodes.nodeID(for: entry.identity)
+        nodes.remember(nodeID, parent: NodeTable.rootID, name: Names.work + Array("/unnamed".utf8), inode: entry.stat.inode)
+        reply.grantedLookups.append(nodeID)
+        var open = OpenOut(fileHandle: UInt64(fd))
+        if passthrough.load(ordering: .relaxed) {
+            do {
+                let source = BackingSource(layer: 1, path: Array("unnamed \(entry.identity)".utf8))
+                let id = try nodes.acquireBacking(nodeID, source: source) { () throws(Errno) -> Int32 in
+                    try FUSEDevice.openBacking(reply.deviceFD, file: fd)
+                }
+                open = OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
+            } catch {
+                close(fd)
+                throw error
+            }
+        }
+        nodes.opened(nodeID, fd: fd)
+        Reply.create(entryOut(nodeID, entry), open, unique: reply.unique, into: &reply.bytes)
     }
 
     /// RENAME and RENAME2; the moved nodes keep working under their new names.

@@ -161,6 +161,8 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .rmdir(let name):
             try overlay.remove(name, in: try nodes.path(of: node), directory: true)
             Reply.error(0, unique: unique, into: &reply.bytes)
+        case .tmpfile(let create):
+            try createUnnamed(in: node, create, header, &reply)
         case .rename(let rename, let oldName, let newName):
             try self.rename(oldName, in: node, to: newName, in: rename.newDir, flags: 0)
             Reply.error(0, unique: unique, into: &reply.bytes)

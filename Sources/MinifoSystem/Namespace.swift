@@ -28,6 +28,11 @@ public func makeLink(_ oldDir: Int32, _ oldPath: some Collection<UInt8>, _ newDi
     }
 }
 
+/// linkat(2) with AT_EMPTY_PATH: a name for the open file `fd`, such as an O_TMPFILE file.
+public func makeLink(_ fd: Int32, _ newDir: Int32, _ newPath: some Collection<UInt8>) throws(Errno) {
+    _ = try withCString(newPath) { (n) throws(Errno) in try retrying { linkat(fd, "", newDir, n, cminifo_AT_EMPTY_PATH) } }
+}
+
 /// Flags of renameat2(2).
 public struct RenameFlags: OptionSet, Sendable {
     public var rawValue: UInt32

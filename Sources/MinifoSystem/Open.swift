@@ -20,6 +20,8 @@ public struct OpenFlags: OptionSet, Sendable {
     public static let path = OpenFlags(rawValue: cminifo_O_PATH)
     public static let noAccessTime = OpenFlags(rawValue: cminifo_O_NOATIME)
     public static let largeFile = OpenFlags(rawValue: 0o100000)
+    /// O_TMPFILE: an unnamed file in the given directory.
+    public static let temporaryFile = OpenFlags(rawValue: cminifo_O_TMPFILE)
 }
 
 /// openat(2). The descriptor is always close-on-exec.

@@ -65,6 +65,40 @@ extension Overlay {
         return (fd, try lookup(path))
     }
 
+    /// TMPFILE: an unnamed file in storage, owned by the caller, for open(2) with O_TMPFILE in
+    /// the directory `parent`. It gets a name only if LINK gives it one (`link(openFile:)`).
+    public func createUnnamed(in parent: RelativePath, flags: Int32, mode: UInt32, caller: Caller) throws(Errno) -> (fd: Int32, Entry) {
+        let directory = try lookup(parent)
+        guard directory.stat.fileType == .directory else { throw .ENOTDIR }
+        let group = directory.stat.mode & 0o2000 != 0 ? directory.stat.gid : caller.gid
+        let open = OpenFlags(rawValue: flags & 3).union([.temporaryFile])
+        let fd = try openat(storage.root, Names.work, open, mode: mode & 0o7777)
+        do {
+            try changeOwner(fd, [], uid: caller.uid, gid: group)
+            try changeMode(fd, mode: mode & 0o7777)
+            var stat = try fstat(fd)
+            stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
+            return (fd, Entry(layer: .storage, stat: stat, identity: stat.inode, location: RelativePath(bytes: Names.work),
+                              basePath: nil, merged: false))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// LINK of an open file that has no name in storage (O_TMPFILE).
+    public func link(openFile fd: Int32, as name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
+        if name.count > 255 { throw .ENAMETOOLONG }
+        guard Names.isValid(name) else { throw .EINVAL }
+        if Names.isMeta(name, in: parent) { throw .EPERM }
+        let newPath = parent.appending(name)
+        if (try? lookup(newPath)) != nil { throw .EEXIST }
+        try copyUp(parent)
+        try makeLink(fd, storage.root, newPath.bytes)
+        if hasBaseObject(newPath) { try meta.setDeleted(newPath, true) }
+        return (newPath, try lookup(newPath))
+    }
+
     /// LINK: a new name in storage for the object at `path`, which is copied up first.
     public func link(_ path: RelativePath, as name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
         if name.count > 255 { throw .ENAMETOOLONG }
