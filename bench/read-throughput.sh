@@ -63,7 +63,9 @@ mount_minifo() {
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
-drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+# A FUSE RELEASE is asynchronous: the short pause lets the previous read's close reach the
+# daemon, so each read opens the file afresh (with its own readahead state) on both sides.
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches; sleep 1; }
 
 # read_mbs FILE → MB/s (10^6 bytes) of one sequential dd read in 1 MiB blocks.
 read_mbs() {
