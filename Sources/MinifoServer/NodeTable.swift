@@ -8,28 +8,39 @@ import Synchronization
 ///
 /// Node IDs are the overlay's entry identities, except that the root is always 1
 /// (FUSE_ROOT_ID): the root's own identity and 1 swap places, so the mapping stays one-to-one.
+///
+/// What only open nodes need (passthrough backing, a descriptor) is kept apart, so the many
+/// nodes a tree walk leaves behind cost 32 bytes each plus their name.
 final class NodeTable: Sendable {
     struct Node {
         var parent: UInt64
         var name: [UInt8]
         var lookups: UInt64
         /// The inode number the mount shows for it.
-        var inode: UInt64 = 0
+        var inode: UInt64
+    }
+
+    /// The state of a node with open files.
+    struct OpenState {
         /// Passthrough backing id shared by every open of this node, and how many opens use it.
         var backingID: Int32 = 0
         var backingUsers: Int32 = 0
         var backingSource: BackingSource?
         /// A descriptor some open of this node holds, for GETATTR once the name is gone.
-        var openFD: Int32 = -1
+        var fd: Int32 = -1
+
+        var isEmpty: Bool { backingUsers == 0 && fd < 0 }
     }
 
     static let rootID: UInt64 = 1
     let rootIdentity: UInt64
     private let nodes: Mutex<[UInt64: Node]>
+    /// Lock order: `nodes` is never held while taking `open`, nor the other way round.
+    private let open = Mutex<[UInt64: OpenState]>([:])
 
     init(rootIdentity: UInt64) {
         self.rootIdentity = rootIdentity
-        nodes = Mutex([Self.rootID: Node(parent: 0, name: [], lookups: 1)])
+        nodes = Mutex([Self.rootID: Node(parent: 0, name: [], lookups: 1, inode: 0)])
     }
 
     func nodeID(for identity: UInt64) -> UInt64 {
@@ -83,26 +94,22 @@ final class NodeTable: Sendable {
 
     /// Remembers `fd` as an open descriptor of the node.
     func opened(_ nodeID: UInt64, fd: Int32) {
-        nodes.withLock { nodes in
-            guard var node = nodes[nodeID] else { return }
-            node.openFD = fd
-            nodes[nodeID] = node
-        }
+        open.withLock { $0[nodeID, default: OpenState()].fd = fd }
     }
 
     /// Forgets `fd`, which is being closed.
     func closing(_ nodeID: UInt64, fd: Int32) {
-        nodes.withLock { nodes in
-            guard var node = nodes[nodeID], node.openFD == fd else { return }
-            node.openFD = -1
-            nodes[nodeID] = node
+        open.withLock { open in
+            guard var state = open[nodeID], state.fd == fd else { return }
+            state.fd = -1
+            open[nodeID] = state.isEmpty ? nil : state
         }
     }
 
     /// An open descriptor of the node, if any open is known.
     func openDescriptor(_ nodeID: UInt64) -> Int32? {
-        nodes.withLock { nodes in
-            guard let fd = nodes[nodeID]?.openFD, fd >= 0 else { return nil }
+        open.withLock { open in
+            guard let fd = open[nodeID]?.fd, fd >= 0 else { return nil }
             return fd
         }
     }
@@ -123,7 +130,7 @@ final class NodeTable: Sendable {
         nodes.withLock { nodes in
             guard var node = nodes[nodeID] else { return }
             node.lookups -= min(count, node.lookups)
-            if node.lookups == 0 && node.backingUsers == 0 {
+            if node.lookups == 0 {
                 nodes[nodeID] = nil
             } else {
                 nodes[nodeID] = node
@@ -137,33 +144,32 @@ final class NodeTable: Sendable {
     /// One id per node: the kernel refuses a second, different backing file for an inode, so
     /// asking for another `source` while the first is in use is EBUSY.
     func acquireBacking(_ nodeID: UInt64, source: BackingSource, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
-        try nodes.withLock { (nodes) throws(Errno) -> Int32 in
-            var node = nodes[nodeID] ?? Node(parent: 0, name: [], lookups: 0)
-            if node.backingUsers == 0 {
-                node.backingID = try open()
-                node.backingSource = source
-            } else if node.backingSource != source {
+        try self.open.withLock { (states) throws(Errno) -> Int32 in
+            var state = states[nodeID] ?? OpenState()
+            if state.backingUsers == 0 {
+                state.backingID = try open()
+                state.backingSource = source
+            } else if state.backingSource != source {
                 throw .EBUSY
             }
-            node.backingUsers += 1
-            nodes[nodeID] = node
-            return node.backingID
+            state.backingUsers += 1
+            states[nodeID] = state
+            return state.backingID
         }
     }
 
     /// Gives up one use of the node's backing id; the last user gets the id back to close.
     func releaseBacking(_ nodeID: UInt64) -> Int32? {
-        nodes.withLock { nodes in
-            guard var node = nodes[nodeID], node.backingUsers > 0 else { return nil }
-            node.backingUsers -= 1
-            let last = node.backingUsers == 0
-            let id = node.backingID
-            if last { node.backingID = 0 }
-            if last && node.lookups == 0 {
-                nodes[nodeID] = nil
-            } else {
-                nodes[nodeID] = node
+        open.withLock { open in
+            guard var state = open[nodeID], state.backingUsers > 0 else { return nil }
+            state.backingUsers -= 1
+            let last = state.backingUsers == 0
+            let id = state.backingID
+            if last {
+                state.backingID = 0
+                state.backingSource = nil
             }
+            open[nodeID] = state.isEmpty ? nil : state
             return last ? id : nil
         }
     }
