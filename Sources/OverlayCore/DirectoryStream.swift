@@ -58,7 +58,24 @@ extension Overlay {
     /// nothing recorded below it is streamed; any other is listed once, merging storage entries
     /// with the base entries that META does not hide.
     public func openDirectory(_ path: RelativePath) throws(Errno) -> DirectoryStream {
-        let entry = try lookup(path)
+        try openDirectory(path, try resolve(path))
+    }
+
+    /// How many subdirectories the merged directory at `path` lists.
+    func subdirectoryCount(_ path: RelativePath, _ entry: Entry) throws(Errno) -> UInt64 {
+        let stream = try openDirectory(path, entry)
+        var count: UInt64 = 0
+        var offset: Int64 = 0
+        while let item = try stream.next(from: offset) {
+            if item.type == FileType.directory.directoryEntryType && !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
+                count += 1
+            }
+            offset = item.nextOffset
+        }
+        return count
+    }
+
+    private func openDirectory(_ path: RelativePath, _ entry: Entry) throws(Errno) -> DirectoryStream {
         guard entry.stat.fileType == .directory else { throw .ENOTDIR }
         if !entry.merged && (entry.layer == .storage || !meta.hasRecords(below: path)) {
             let fd = try openat(layer(entry.layer).root, entry.location.bytes, [.directory, .noFollow])

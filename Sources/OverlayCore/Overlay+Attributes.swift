@@ -18,7 +18,7 @@ extension Overlay {
     /// there. `fd`, when the caller has the file open for writing, is used for the size change.
     public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
         let entry = try lookup(path)
-        if entry.layer == .base && change.size == nil && !path.isRoot {
+        if entry.layer == .base && change.size == nil {
             var recorded = meta.attributes(path) ?? MetaAttributes()
             if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
             if let uid = change.uid { recorded.uid = uid }
@@ -76,6 +76,22 @@ extension Overlay {
         } else {
             try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
         }
+    }
+}
+
+extension Overlay {
+    /// Marks the directory at `path` modified now, as adding or removing one of its names does
+    /// natively. Storage directories change by themselves; this covers a name removed only in
+    /// META, and the root, whose attributes are the base root's with META's changes applied.
+    func directoryChanged(_ path: RelativePath) throws(Errno) {
+        if path.isRoot {
+            var recorded = meta.attributes(path) ?? MetaAttributes()
+            recorded.mtime = Timespec.now
+            try meta.setAttributes(path, recorded)
+            return
+        }
+        try copyUp(path)
+        try changeTimes(storage.root, path.bytes, access: .omit, modification: .now)
     }
 }
 

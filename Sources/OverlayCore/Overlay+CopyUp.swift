@@ -31,6 +31,9 @@ extension Overlay {
         do {
             try buildCopy(of: entry.location, source, at: temporary)
             try copyMetadata(from: entry.location, source, to: temporary, overrides: overrides)
+            // Putting the copy in place adds a name to its storage parent, which the mount must
+            // not see as a change of that directory: its times are put back afterwards.
+            let parentTimes = path.parent.flatMap { $0.isRoot ? nil : try? lstatat(storage.root, $0.bytes) }
             if let group {
                 // The first name of a hard-linked base file: the copy is kept under its inode
                 // number, where the other names find it, and this name links to it.
@@ -39,6 +42,10 @@ extension Overlay {
                 try makeLink(storage.root, group.bytes, storage.root, path.bytes)
             } else {
                 try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            }
+            if let parent = path.parent, let parentTimes {
+                try changeTimes(storage.root, parent.bytes, access: .set(parentTimes.accessTime),
+                                modification: .set(parentTimes.modificationTime))
             }
             // The copy carries the recorded attributes now.
             if recorded != nil { try meta.setAttributes(path, nil) }

@@ -43,6 +43,7 @@ extension Overlay {
                 // chown dropped any set-ID bits the mode asked for; put the mode back exactly.
                 try changeMode(storage.root, path.bytes, mode: mode & 0o7777)
             }
+            try directoryChanged(parent)
             return (path, try lookup(path), fd)
         } catch {
             if let fd { close(fd) }
@@ -95,7 +96,7 @@ extension Overlay {
         if (try? lookup(newPath)) != nil { throw .EEXIST }
         try copyUp(parent)
         try makeLink(fd, storage.root, newPath.bytes)
-        if hasBaseObject(newPath) { try meta.setDeleted(newPath, true) }
+        try directoryChanged(parent)
         return (newPath, try lookup(newPath))
     }
 
@@ -111,6 +112,7 @@ extension Overlay {
         try copyUp(path)
         try copyUp(parent)
         try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
+        try directoryChanged(parent)
         // Both names are one file: the new one reports the inode number the first one has.
         var entry = try lookup(newPath)
         if entry.stat.inode != source.stat.inode {

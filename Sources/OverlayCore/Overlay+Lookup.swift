@@ -5,7 +5,19 @@ extension Overlay {
     /// META's renames lead to, unless META records it deleted. An object keeps the inode number
     /// it was first seen with: a recorded one, else the base's, else storage's own. The root
     /// always shows the base root's attributes, since the storage root is only a container.
+    ///
+    /// A directory that merges both layers counts its links as a native one does: two, plus
+    /// one for each subdirectory the mount lists in it.
     public func lookup(_ path: RelativePath) throws(Errno) -> Entry {
+        var entry = try resolve(path)
+        if entry.merged {
+            entry.stat.linkCount = 2 + (try subdirectoryCount(path, entry))
+        }
+        return entry
+    }
+
+    /// `lookup` without counting a merged directory's links.
+    func resolve(_ path: RelativePath) throws(Errno) -> Entry {
         let basePath = self.basePath(of: path)
         let inStorage = try statIfPresent(storage.root, path)
         let inBase = try basePath.flatMap { (p) throws(Errno) -> FileStat? in try statIfPresent(base.root, p) }
@@ -14,11 +26,16 @@ extension Overlay {
         case (var stat?, let baseStat?):
             let identity = path.isRoot ? inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
                                        : inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            if path.isRoot { stat = baseStat }
+            if path.isRoot {
+                stat = baseStat
+                if let recorded = meta.attributes(path) { stat.apply(recorded) }
+            }
             if stat.fileType == .regular && baseStat.linkCount > 1, stat.linkCount > 1,
                let shared = try statIfPresent(storage.root, linkGroup(inode: inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base))),
                shared.inode == stat.inode {
-                stat.linkCount -= 1  // the copy's own name in the links directory is not a name in the mount
+                // The copy's own name in the links directory is not a name in the mount; names
+                // not yet written through are counted from the base.
+                stat.linkCount = max(stat.linkCount - 1, baseStat.linkCount)
             }
             stat.inode = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
             let bothDirectories = stat.fileType == .directory && baseStat.fileType == .directory

@@ -15,6 +15,7 @@ extension Overlay {
         }
         try meta.removeTree(path)
         if hasBase { try meta.setDeleted(path, true) }
+        try directoryChanged(parent)
     }
 
     /// Whether the merged directory at `path` lists nothing but "." and "..".

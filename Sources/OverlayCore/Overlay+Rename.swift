@@ -44,6 +44,8 @@ extension Overlay {
             try meta.setRedirect(to, to: sourceBase)
         }
         try settle(from, to, inode: source.stat.inode, ownBase: sourceBase != nil)
+        try directoryChanged(from.parent ?? .root)
+        if to.parent != from.parent { try directoryChanged(to.parent ?? .root) }
     }
 
     /// After an object moved in storage and its records with it: hides whatever base object
@@ -71,5 +73,7 @@ extension Overlay {
         try meta.rename(swap, to: b)
         try settle(b, a, inode: second.stat.inode, ownBase: false)
         try settle(a, b, inode: first.stat.inode, ownBase: false)
+        try directoryChanged(a.parent ?? .root)
+        if b.parent != a.parent { try directoryChanged(b.parent ?? .root) }
     }
 }
