@@ -5,7 +5,6 @@ let package = Package(
     name: "minifo",
     products: [
         .executable(name: "minifo", targets: ["minifo"]),
-        .executable(name: "minifo-mountd", targets: ["minifo-mountd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,17 +21,17 @@ let package = Package(
         .target(name: "OverlayCore", dependencies: ["MinifoSystem"]),
         // The overlay served over FUSE: node table, open files, passthrough.
         .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "MinifoSystem"]),
-        // The daemon: no Foundation and no argument parser, so its RSS stays small.
+        // The command users type, which is also the mount daemon: started as `minifo-mountd`,
+        // it runs no argument parser and no Foundation code, so its RSS stays small.
         // Linked statically in release: on these machines every mapped page of a shared library
         // counts towards the daemon's resident memory, and one static binary maps the least.
         .executableTarget(
-            name: "minifo-mountd", dependencies: ["MinifoServer"],
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]),
-        // The command users type.
-        .executableTarget(name: "minifo", dependencies: [
-            "MinifoServer",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+            name: "minifo",
+            dependencies: [
+                "MinifoServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release))]),
         .testTarget(name: "FUSEProtocolTests", dependencies: ["FUSEProtocol"]),
         .testTarget(name: "OverlayCoreTests", dependencies: ["OverlayCore", "MinifoSystem"]),
         .testTarget(name: "MountTests", dependencies: ["MinifoSystem"]),

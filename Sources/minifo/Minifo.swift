@@ -1,7 +1,6 @@
 import ArgumentParser
 import MinifoServer
 
-@main
 struct Minifo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minifo",

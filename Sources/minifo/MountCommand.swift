@@ -51,11 +51,11 @@ struct MountCommand: ParsableCommand {
         }
         let daemon: String
         do {
-            daemon = try Self.daemonPath()
+            daemon = try ProcessControl.executablePath()
         } catch {
-            throw fail("cannot find minifo-mountd beside minifo: \(error); reinstall minifo")
+            throw fail("cannot find the minifo executable through /proc/self/exe: \(error); is /proc mounted?")
         }
-        var arguments = [daemon]
+        var arguments = [DaemonMain.name]
         for option in options { arguments += ["-o", option] }
         arguments += [configuration.base, configuration.storage, configuration.mountPoint]
 
@@ -92,13 +92,5 @@ struct MountCommand: ParsableCommand {
         } catch {
             throw fail("cannot start the mount daemon: \(error)")
         }
-    }
-
-    static func daemonPath() throws(Errno) -> String {
-        let executable = try ProcessControl.executablePath()
-        let directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let path = directory + "/minifo-mountd"
-        guard accessible(path, mode: accessExecute) else { throw .ENOENT }
-        return path
     }
 }

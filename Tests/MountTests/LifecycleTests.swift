@@ -29,11 +29,16 @@ extension MinifoMountTests {
                 let daemons = fixture.liveDaemons
                 try #require(!daemons.isEmpty, "no live minifo process has \(fixture.mountPoint) in its argv after `minifo mount` returned")
 
-                // Detached: the daemon is in its own session, not the test's.
+                // Detached: the daemon is in its own session, not the test's. It is the one
+                // minifo binary, started under the name minifo-mountd.
                 let mySession = ProcessRef.statFields(getpid()).map { $0[3] }
+                let minifo = URL(fileURLWithPath: MountEnvironment.minifo).resolvingSymlinksInPath().path
                 for daemon in daemons {
                     let session = ProcessRef.statFields(daemon.pid).map { $0[3] }
                     #expect(session != nil && session != mySession, "daemon \(daemon) shares the test's session \(mySession ?? "?")")
+                    #expect(daemon.commandLine.first == "minifo-mountd", "daemon \(daemon) runs as \(daemon.commandLine)")
+                    let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(daemon.pid)/exe")
+                    #expect(executable == minifo, "daemon \(daemon) runs \(executable ?? "?"), not \(minifo)")
                 }
 
                 let result = try fixture.runUnmount()

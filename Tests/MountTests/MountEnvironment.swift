@@ -6,7 +6,7 @@ import Testing
 enum MountEnvironment {
     static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 
-    /// Where minifo and minifo-mountd are: $MINIFO_BIN_DIR if set, else the test bundle's own
+    /// Where minifo is: $MINIFO_BIN_DIR if set, else the test bundle's own
     /// directory, else `.build/debug`.
     static let binDirectory: String = {
         if let dir = ProcessInfo.processInfo.environment["MINIFO_BIN_DIR"], !dir.isEmpty { return dir }
@@ -18,17 +18,14 @@ enum MountEnvironment {
     }()
 
     static var minifo: String { binDirectory + "/minifo" }
-    static var mountd: String { binDirectory + "/minifo-mountd" }
 
-    /// Fails the test unless both binaries have been built.
+    /// Fails the test unless minifo has been built.
     static func requireBinaries(sourceLocation: SourceLocation = #_sourceLocation) throws {
-        for binary in [minifo, mountd] {
-            try #require(
-                FileManager.default.isExecutableFile(atPath: binary),
-                "\(binary) is missing: run `swift build` before `swift test`",
-                sourceLocation: sourceLocation
-            )
-        }
+        try #require(
+            FileManager.default.isExecutableFile(atPath: minifo),
+            "\(minifo) is missing: run `swift build` before `swift test`",
+            sourceLocation: sourceLocation
+        )
     }
 
     /// Skips the test when this machine cannot mount (no /dev/fuse, or not root), except
@@ -146,8 +143,9 @@ struct ProcessRef: Hashable, CustomStringConvertible, Sendable {
         return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// minifo processes (minifo, minifo-mountd) with `mountPoint` as an argument: the
-    /// daemon serving that mount point, and a `minifo mount` still running for it.
+    /// minifo processes (`minifo`, and the same binary started as `minifo-mountd`) with
+    /// `mountPoint` as an argument: the daemon serving that mount point, and a `minifo mount`
+    /// still running for it.
     static func minifoProcesses(mountPoint: String) -> [ProcessRef] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         let me = getpid()
