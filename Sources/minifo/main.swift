@@ -1,7 +1,12 @@
 // One binary, chosen by how it is called: the mount daemon (as `minifo-mountd`, decided before
-// any argument parser or Foundation code runs, to keep the daemon small) or the command line.
+// any argument parser or Foundation code runs, to keep the daemon small), the mount(8) form
+// (as `mount.minifo`, or with a path or -o first), or the command line.
 let arguments = CommandLine.arguments
-if arguments.first?.split(separator: "/").last.map(String.init) == DaemonMain.name {
+let programName = arguments.first?.split(separator: "/").last.map(String.init) ?? ""
+if programName == DaemonMain.name {
     DaemonMain.run(arguments.dropFirst())
+} else if programName.hasPrefix("mount.") || MountHelperCommand.isInvokedAs(arguments.dropFirst()) {
+    MountHelperCommand.main(Array(arguments.dropFirst()))
+} else {
+    Minifo.main()
 }
-Minifo.main()
