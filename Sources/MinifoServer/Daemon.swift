@@ -31,6 +31,7 @@ public enum Daemon {
         }
         Log.debug("mounted \(configuration.base) + \(configuration.storage) on \(configuration.mountPoint)")
         if let readyFD { report("ok", to: readyFD) }
+        ResidentMemory.dropStartupPages()
 
         let mountPoint = configuration.mountPoint
         let watcher: Thread
@@ -48,7 +49,6 @@ public enum Daemon {
         }
 
         let session = Session(deviceFD: device, handler: fileSystem)
-        ResidentMemory.dropStartupCode()
         var status: Int32 = 0
         do {
             try session.run(workers: configuration.workers)

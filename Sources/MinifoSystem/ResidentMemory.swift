@@ -2,24 +2,50 @@ import Glibc
 
 /// Trimming the daemon's resident set once it is up.
 public enum ResidentMemory {
-    /// Unmaps the pages of program code that startup touched, and turns off fault-around for
-    /// them, so that from now on only the code the request path really uses is mapped. The pages
-    /// stay in the page cache; touching one again is a minor fault. Only executable, read-only
-    /// mappings qualify: read-only data may have been relocated in memory after loading.
-    public static func dropStartupCode() {
+    /// Unmaps the pages of program code and data that startup touched, and turns off
+    /// fault-around for them, so that from now on only what the request path really uses is
+    /// mapped. The pages stay in the page cache; touching one again is a minor fault. Code is
+    /// dropped whole; of data, only the pages that still hold the file's own bytes (see
+    /// `dropUnwrittenPages`). Call it while no other thread runs: a page written between the
+    /// check and the drop would lose that write.
+    public static func dropStartupPages() {
         guard let maps = try? readWholeFile("/proc/self/maps") else { return }
+        let pagemap = try? open("/proc/self/pagemap", .readOnly)
+        defer { if let pagemap { Glibc.close(pagemap) } }
         for line in maps.split(separator: 0x0A) {
             let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
             // start-end perms offset dev inode path
             guard fields.count >= 6, fields[5].first == 0x2F else { continue }
-            let permissions = Array(fields[1])
-            guard permissions == Array("r-xp".utf8) else { continue }
             let range = fields[0].split(separator: 0x2D)
             guard range.count == 2, let start = UInt(hex: range[0]), let end = UInt(hex: range[1]), end > start,
                   let address = UnsafeMutableRawPointer(bitPattern: start) else { continue }
             let length = Int(end - start)
             _ = madvise(address, length, MADV_RANDOM)
-            _ = madvise(address, length, MADV_DONTNEED)
+            if fields[1].elementsEqual("r-xp".utf8) {
+                _ = madvise(address, length, MADV_DONTNEED)
+            } else if let pagemap {
+                dropUnwrittenPages(start..<end, pagemap: pagemap)
+            }
+        }
+    }
+
+    /// Drops the pages of a private file mapping that are still the file's pages, never
+    /// written since loading: /proc/self/pagemap shows them present (bit 63) and file-backed
+    /// (bit 61). A written page is a private copy, and dropping it would lose what was written.
+    private static func dropUnwrittenPages(_ range: Range<UInt>, pagemap: Int32) {
+        let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = Int((range.upperBound - range.lowerBound) / pageSize)
+        var entries = [UInt8](repeating: 0, count: pages * 8)
+        guard (try? pread(pagemap, into: &entries, count: entries.count, offset: Int64(range.lowerBound / pageSize * 8))) == entries.count else { return }
+        var runStart: Int?
+        for page in 0...pages {
+            let entry = page < pages ? (0..<8).reduce(UInt64(0)) { $0 | UInt64(entries[page * 8 + $1]) << ($1 * 8) } : 0
+            if entry & (1 << 63) != 0 && entry & (1 << 61) != 0 {
+                if runStart == nil { runStart = page }
+            } else if let first = runStart, let address = UnsafeMutableRawPointer(bitPattern: range.lowerBound + UInt(first) * pageSize) {
+                _ = madvise(address, (page - first) * Int(pageSize), MADV_DONTNEED)
+                runStart = nil
+            }
         }
     }
 
