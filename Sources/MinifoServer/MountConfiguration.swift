@@ -144,7 +144,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownOption(let name):
-            return "unknown mount option '\(name)' (see 'minifo mount --help' for the options minifo understands)"
+            return "unknown mount option '\(name)' (see 'minifo help options' for the options minifo understands)"
         case .badValue(let option, let expected):
             return "bad mount option '\(option)': expected \(expected)"
         case .missing(let role, let path):

@@ -5,6 +5,7 @@ struct Minifo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minifo",
         abstract: "A copy-on-write overlay filesystem: a read-only base, a storage directory for every change.",
+        discussion: HelpTopic.summary,
         version: minifoVersion,
         subcommands: [MountCommand.self, UnmountCommand.self])
 }
