@@ -19,6 +19,9 @@ let package = Package(
         .target(name: "FUSETransport", dependencies: ["FUSEProtocol", "MinifoSystem"]),
         // Layers, lookup, copy-up and the META store; knows nothing of FUSE.
         .target(name: "OverlayCore", dependencies: ["MinifoSystem"]),
+        // What a storage directory changes relative to its base, and the formats that show it
+        // (status, diff, tar and OCI export, check); no FUSE types, no Foundation.
+        .target(name: "StorageChanges", dependencies: ["OverlayCore", "MinifoSystem"]),
         // The overlay served over FUSE: node table, open files, passthrough.
         .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "MinifoSystem"]),
         // The command users type, which is also the mount daemon: started as `minifo-mountd`,
@@ -28,12 +31,13 @@ let package = Package(
         .executableTarget(
             name: "minifo",
             dependencies: [
-                "MinifoServer",
+                "MinifoServer", "StorageChanges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release))]),
         .testTarget(name: "FUSEProtocolTests", dependencies: ["FUSEProtocol"]),
         .testTarget(name: "OverlayCoreTests", dependencies: ["OverlayCore", "MinifoSystem"]),
+        .testTarget(name: "StorageChangesTests", dependencies: ["StorageChanges", "OverlayCore", "MinifoSystem"]),
         .testTarget(name: "MountTests", dependencies: ["MinifoSystem"]),
     ],
     swiftLanguageModes: [.v6]

@@ -15,6 +15,15 @@ public enum Daemon {
 
         let fileSystem: OverlayFileSystem
         let device: Int32
+        let storageLock: StorageLock
+        do throws(Errno) {
+            storageLock = try StorageLock(storage: configuration.storage, exclusive: false)
+        } catch .EAGAIN {
+            return fail("the storage directory \(configuration.storage) is being repaired by `minifo check --repair`; "
+                + "mount it once that has finished", readyFD: readyFD)
+        } catch {
+            return fail("cannot open the storage directory \(configuration.storage): \(error)", readyFD: readyFD)
+        }
         do {
             let overlay = try Overlay(base: configuration.base, storage: configuration.storage,
                                       adoptBase: configuration.adoptBase, readOnly: configuration.request.readOnly)
@@ -63,6 +72,7 @@ public enum Daemon {
             do { try fileSystem.overlay.meta.sync() } catch { Log.error("cannot sync the META file: \(error)") }
         }
         close(device)
+        withExtendedLifetime(storageLock) {}
         Log.debug("session ended")
         return status
     }

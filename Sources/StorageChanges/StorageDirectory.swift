@@ -1,0 +1,85 @@
+import MinifoSystem
+import OverlayCore
+
+/// A storage directory opened for reading, mounted or not, with the base its META file names.
+/// Nothing here writes: the META file is read as a read-only mount reads it.
+public final class StorageDirectory: Sendable {
+    /// The storage directory, canonical.
+    public let path: String
+    /// The base directory as the META header records it.
+    public let base: String
+    /// The merged view, read-only.
+    public let overlay: Overlay
+
+    public init(_ given: String) throws(StorageError) {
+        path = try Self.directory(given)
+        base = try Self.recordedBase(path)
+        try Self.checkBase(base, storage: path)
+        do {
+            overlay = try Overlay(base: base, storage: path, readOnly: true)
+        } catch {
+            switch error {
+            case .meta(let metaError): throw .damaged(path, metaError)
+            case .layer(let errno): throw .io(errno, "opening \(base) and \(path)")
+            }
+        }
+    }
+
+    /// The base the META file of the storage directory `path` names.
+    static func recordedBase(_ path: String) throws(StorageError) -> String {
+        let root: FileDescriptor
+        do {
+            root = FileDescriptor(owning: try open(path, [.path, .directory]))
+        } catch {
+            throw .io(error, "opening \(path)")
+        }
+        let inspection: MetaInspection?
+        do {
+            inspection = try MetaStore.inspect(storageRoot: root.rawValue)
+        } catch {
+            throw .damaged(path, error)
+        }
+        guard let inspection else { throw .notStorage(path) }
+        return inspection.base
+    }
+
+    /// Repairs made while reading META (a torn record at its end skipped), to print as warnings.
+    public var warnings: [String] { overlay.meta.warnings }
+
+    /// The canonical form of `given`, which must be a directory.
+    static func directory(_ given: String) throws(StorageError) -> String {
+        let path: String
+        let type: FileType
+        do throws(Errno) {
+            path = try canonicalPath(given)
+            type = try stat(path: path).fileType
+        } catch .ENOENT {
+            throw .missing(given)
+        } catch .ENOTDIR {
+            throw .notADirectory(given)
+        } catch {
+            throw .io(error, "looking at \(given)")
+        }
+        guard type == .directory else { throw .notADirectory(given) }
+        return path
+    }
+
+    static func checkBase(_ base: String, storage: String) throws(StorageError) {
+        let canonical: String
+        let type: FileType
+        do throws(Errno) {
+            canonical = try canonicalPath(base)
+            type = try stat(path: canonical).fileType
+        } catch .ENOENT {
+            throw .baseMissing(storage: storage, base: base)
+        } catch .ENOTDIR {
+            throw .baseNotADirectory(storage: storage, base: base)
+        } catch {
+            throw .io(error, "looking at the base \(base)")
+        }
+        guard type == .directory else { throw .baseNotADirectory(storage: storage, base: base) }
+        if canonical == storage || canonical.hasPrefix(storage + "/") || storage.hasPrefix(canonical == "/" ? "/" : canonical + "/") {
+            throw .baseNested(storage: storage, base: base)
+        }
+    }
+}
