@@ -30,14 +30,18 @@ public enum StatusFormat {
         if d.mode { out.append("mode \(TextFormatting.mode(before.mode)) -> \(TextFormatting.mode(after.mode))") }
         if d.owner { out.append("owner \(before.uid):\(before.gid) -> \(after.uid):\(after.gid)") }
         let timeImplied = change.kind == .modified || change.kind == .renamed && d.data
-        if d.modificationTime && !timeImplied {
-            out.append("mtime \(TextFormatting.time(before.modificationTime)) -> \(TextFormatting.time(after.modificationTime))")
-        }
-        if d.accessTime { out.append("atime \(TextFormatting.time(before.accessTime)) -> \(TextFormatting.time(after.accessTime))") }
+        if d.modificationTime && !timeImplied { out.append("mtime " + times(before.modificationTime, after.modificationTime)) }
+        if d.accessTime { out.append("atime " + times(before.accessTime, after.accessTime)) }
         for xattr in d.xattrs {
             let what = xattr.before == nil ? "set" : xattr.after == nil ? "removed" : "changed"
             out.append("xattr \(TextFormatting.escaped(xattr.name)) \(what)")
         }
         return out
+    }
+
+    /// Two times to the second, or to the nanosecond when the seconds are the same.
+    private static func times(_ before: Timespec, _ after: Timespec) -> String {
+        let precise = before.seconds == after.seconds
+        return TextFormatting.time(before, nanoseconds: precise) + " -> " + TextFormatting.time(after, nanoseconds: precise)
     }
 }

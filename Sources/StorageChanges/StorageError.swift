@@ -12,6 +12,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case baseNested(storage: String, base: String)
     /// The META file cannot be read: a damaged header or record.
     case damaged(String, MetaError)
+    /// A mount's daemon holds the storage directory.
+    case mounted(String)
     case io(Errno, String)
 
     public var description: String {
@@ -36,6 +38,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
                     + "\(reason); keep a copy of it, then run `minifo check --repair \(storage)`"
             }
             return "\(storage): \(error)"
+        case .mounted(let storage):
+            return "\(storage) is mounted (its daemon holds it); unmount it with `minifo umount MOUNTPOINT`, then repair it"
         case .io(let errno, let context):
             return "\(context): \(errno)"
         }
