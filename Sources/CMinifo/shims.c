@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -78,6 +79,7 @@ int cminifo_is_mount_root(const char *path) {
 }
 
 const int cminifo_O_PATH = O_PATH;
+const uint64_t cminifo_RESOLVE_BENEATH_NO_SYMLINKS = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
 const int cminifo_O_NOATIME = O_NOATIME;
 const int cminifo_O_TMPFILE = O_TMPFILE;
 const int cminifo_AT_EMPTY_PATH = AT_EMPTY_PATH;

@@ -1,12 +1,13 @@
 import CMinifo
 import Glibc
 
-/// Calls that change an object's metadata. Paths are relative to `dir`; a final symlink is
-/// never followed.
+/// Calls that change an object's metadata. Paths are relative to `dir` and stay below it
+/// (`beneath`); a final symlink is never followed.
 
-/// fchmodat(2). Symlinks have no mode of their own on Linux.
+/// fchmodat(2) with AT_SYMLINK_NOFOLLOW: EOPNOTSUPP for a symlink, which has no mode of its
+/// own on Linux, rather than a change to whatever it points at.
 public func changeMode(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32) throws(Errno) {
-    _ = try withCString(path) { (p) throws(Errno) in try retrying { fchmodat(dir, p, mode_t(mode), 0) } }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in try retrying { fchmodat(d, p, mode_t(mode), AT_SYMLINK_NOFOLLOW) } }
 }
 
 /// fchmod(2).
@@ -16,8 +17,8 @@ public func changeMode(_ fd: Int32, mode: UInt32) throws(Errno) {
 
 /// fchownat(2) with AT_SYMLINK_NOFOLLOW. `UInt32.max` leaves an id unchanged.
 public func changeOwner(_ dir: Int32, _ path: some Collection<UInt8>, uid: UInt32, gid: UInt32) throws(Errno) {
-    _ = try withCString(path) { (p) throws(Errno) in
-        try retrying { fchownat(dir, p, uid, gid, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in
+        try retrying { fchownat(d, p, uid, gid, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
     }
 }
 
@@ -39,8 +40,8 @@ public enum TimeChange: Sendable, Equatable {
 /// utimensat(2) with AT_SYMLINK_NOFOLLOW.
 public func changeTimes(_ dir: Int32, _ path: some Collection<UInt8>, access: TimeChange, modification: TimeChange) throws(Errno) {
     var times = [access.value, modification.value]
-    _ = try withCString(path) { (p) throws(Errno) in
-        try retrying { utimensat(dir, p, &times, AT_SYMLINK_NOFOLLOW) }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in
+        try retrying { utimensat(d, p, &times, AT_SYMLINK_NOFOLLOW) }
     }
 }
 

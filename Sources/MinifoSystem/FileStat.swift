@@ -62,11 +62,11 @@ public enum FileType: UInt32, Sendable {
     public var directoryEntryType: UInt32 { rawValue >> 12 }
 }
 
-/// fstatat(2) without following a final symlink.
+/// fstatat(2) without following a final symlink, below `dir` (`beneath`).
 public func lstatat(_ dir: Int32, _ path: some Collection<UInt8>) throws(Errno) -> FileStat {
     var s = Glibc.stat()
-    _ = try withCString(path) { (p) throws(Errno) in
-        try retrying { fstatat(dir, p, &s, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in
+        try retrying { fstatat(d, p, &s, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
     }
     return FileStat(s)
 }

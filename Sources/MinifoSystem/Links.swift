@@ -1,13 +1,13 @@
 import Glibc
 
-/// readlinkat(2): the target of the symlink at `path`, as raw bytes.
+/// readlinkat(2): the target of the symlink at `path` below `dir` (`beneath`), as raw bytes.
 public func readlinkat(_ dir: Int32, _ path: some Collection<UInt8>) throws(Errno) -> [UInt8] {
     var capacity = 256
     while true {
         var target = [UInt8](repeating: 0, count: capacity)
-        let count = try withCString(path) { (p) throws(Errno) -> Int in
+        let count = try beneath(dir, path) { (d, p) throws(Errno) -> Int in
             try target.withUnsafeMutableBytes { raw in
-                attempt { Glibc.readlinkat(dir, p, raw.baseAddress!.assumingMemoryBound(to: CChar.self), capacity) }
+                attempt { Glibc.readlinkat(d, p, raw.baseAddress!.assumingMemoryBound(to: CChar.self), capacity) }
             }.get()
         }
         if count < capacity {

@@ -1,36 +1,36 @@
 import CMinifo
 import Glibc
 
-/// Calls that add, remove and rename names in a directory. Paths are relative to `dir` and a
-/// final symlink is never followed.
+/// Calls that add, remove and rename names in a directory. Paths are relative to `dir` and stay
+/// below it (`beneath`); a final symlink is never followed.
 
 /// mkdirat(2).
 public func makeDirectory(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32) throws(Errno) {
-    _ = try withCString(path) { (p) throws(Errno) in try retrying { mkdirat(dir, p, mode_t(mode)) } }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in try retrying { mkdirat(d, p, mode_t(mode)) } }
 }
 
 /// symlinkat(2).
 public func makeSymlink(_ dir: Int32, _ path: some Collection<UInt8>, target: some Collection<UInt8>) throws(Errno) {
     _ = try withCString(target) { (t) throws(Errno) in
-        try withCString(path) { (p) throws(Errno) in try retrying { symlinkat(t, dir, p) } }
+        try beneath(dir, path) { (d, p) throws(Errno) in try retrying { symlinkat(t, d, p) } }
     }
 }
 
 /// mknodat(2), for FIFOs, sockets, devices and empty regular files.
 public func makeNode(_ dir: Int32, _ path: some Collection<UInt8>, mode: UInt32, device: UInt64) throws(Errno) {
-    _ = try withCString(path) { (p) throws(Errno) in try retrying { mknodat(dir, p, mode_t(mode), dev_t(device)) } }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in try retrying { mknodat(d, p, mode_t(mode), dev_t(device)) } }
 }
 
 /// linkat(2): a new name `newPath` for the object at `oldPath`.
 public func makeLink(_ oldDir: Int32, _ oldPath: some Collection<UInt8>, _ newDir: Int32, _ newPath: some Collection<UInt8>) throws(Errno) {
-    _ = try withCString(oldPath) { (o) throws(Errno) in
-        try withCString(newPath) { (n) throws(Errno) in try retrying { linkat(oldDir, o, newDir, n, 0) } }
+    _ = try beneath(oldDir, oldPath) { (od, o) throws(Errno) in
+        try beneath(newDir, newPath) { (nd, n) throws(Errno) in try retrying { linkat(od, o, nd, n, 0) } }
     }
 }
 
 /// linkat(2) with AT_EMPTY_PATH: a name for the open file `fd`, such as an O_TMPFILE file.
 public func makeLink(_ fd: Int32, _ newDir: Int32, _ newPath: some Collection<UInt8>) throws(Errno) {
-    _ = try withCString(newPath) { (n) throws(Errno) in try retrying { linkat(fd, "", newDir, n, cminifo_AT_EMPTY_PATH) } }
+    _ = try beneath(newDir, newPath) { (nd, n) throws(Errno) in try retrying { linkat(fd, "", nd, n, cminifo_AT_EMPTY_PATH) } }
 }
 
 /// Flags of renameat2(2).
@@ -46,14 +46,14 @@ public struct RenameFlags: OptionSet, Sendable {
 /// renameat2(2).
 public func rename(_ oldDir: Int32, _ oldPath: some Collection<UInt8>, _ newDir: Int32, _ newPath: some Collection<UInt8>,
                    flags: RenameFlags = []) throws(Errno) {
-    _ = try withCString(oldPath) { (o) throws(Errno) in
-        try withCString(newPath) { (n) throws(Errno) in
-            try retrying { cminifo_renameat2(oldDir, o, newDir, n, flags.rawValue) }
+    _ = try beneath(oldDir, oldPath) { (od, o) throws(Errno) in
+        try beneath(newDir, newPath) { (nd, n) throws(Errno) in
+            try retrying { cminifo_renameat2(od, o, nd, n, flags.rawValue) }
         }
     }
 }
 
 /// unlinkat(2); `directory` removes an empty directory (AT_REMOVEDIR).
 public func removeName(_ dir: Int32, _ path: some Collection<UInt8>, directory: Bool) throws(Errno) {
-    _ = try withCString(path) { (p) throws(Errno) in try retrying { unlinkat(dir, p, directory ? AT_REMOVEDIR : 0) } }
+    _ = try beneath(dir, path) { (d, p) throws(Errno) in try retrying { unlinkat(d, p, directory ? AT_REMOVEDIR : 0) } }
 }

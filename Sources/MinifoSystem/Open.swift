@@ -24,10 +24,10 @@ public struct OpenFlags: OptionSet, Sendable {
     public static let temporaryFile = OpenFlags(rawValue: cminifo_O_TMPFILE)
 }
 
-/// openat(2). The descriptor is always close-on-exec.
+/// openat(2) of `path` below `dir` (`beneath`). The descriptor is always close-on-exec.
 public func openat(_ dir: Int32, _ path: some Collection<UInt8>, _ flags: OpenFlags, mode: UInt32 = 0) throws(Errno) -> Int32 {
-    try withCString(path) { (p) throws(Errno) in
-        try retrying { Glibc.openat(dir, p, flags.rawValue | O_CLOEXEC, mode_t(mode)) }
+    try beneath(dir, path) { (d, p) throws(Errno) in
+        try retrying { Glibc.openat(d, p, flags.rawValue | O_CLOEXEC, mode_t(mode)) }
     }
 }
 

@@ -1,9 +1,9 @@
 import CMinifo
 import Glibc
 
-/// Extended attributes of the object at `path` below the directory `dir`, never following a
-/// final symlink. The path is reached through `/proc/self/fd/DIR/PATH` so that symlinks and
-/// special files work too, which the descriptor-based calls cannot do.
+/// Extended attributes of the object at `path` below the directory `dir` (`beneath`), never
+/// following a final symlink. The object is reached through `/proc/self/fd/PARENT/NAME` so
+/// that symlinks and special files work too, which the descriptor-based calls cannot do.
 public enum ExtendedAttributes {
     /// lgetxattr(2). With `capacity` 0 only the value's size is returned.
     public static func get(_ dir: Int32, _ path: some Collection<UInt8>, name: some Collection<UInt8>, capacity: Int) throws(Errno) -> (size: Int, value: [UInt8]) {
@@ -64,11 +64,14 @@ public enum ExtendedAttributes {
     }
 
     private static func withProcPath<R>(_ dir: Int32, _ path: some Collection<UInt8>, _ body: (UnsafePointer<CChar>) throws(Errno) -> R) throws(Errno) -> R {
-        var full = Array("/proc/self/fd/\(dir)".utf8)
-        if !path.isEmpty {
-            full.append(0x2F)
-            full.append(contentsOf: path)
+        try beneath(dir, path) { (parent, name) throws(Errno) -> R in
+            var full = Array("/proc/self/fd/\(parent)".utf8)
+            let length = strlen(name)
+            if length > 0 {
+                full.append(0x2F)
+                full.append(contentsOf: UnsafeRawBufferPointer(start: name, count: length))
+            }
+            return try withCString(full, body)
         }
-        return try withCString(full, body)
     }
 }

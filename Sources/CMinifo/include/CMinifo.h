@@ -36,6 +36,8 @@ int cminifo_is_mount_root(const char *path);
 
 /// Constants glibc hides behind _GNU_SOURCE, which Swift's Glibc module is built without.
 extern const int cminifo_O_PATH;
+/// openat2(2) RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (which implies RESOLVE_NO_MAGICLINKS).
+extern const uint64_t cminifo_RESOLVE_BENEATH_NO_SYMLINKS;
 extern const int cminifo_O_NOATIME;
 extern const int cminifo_O_TMPFILE;
 extern const int cminifo_AT_EMPTY_PATH;
