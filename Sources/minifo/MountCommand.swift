@@ -7,8 +7,8 @@ struct MountCommand: ParsableCommand {
         commandName: "mount",
         abstract: "Mount BASE with the changes in STORAGE at MOUNTPOINT.",
         discussion: """
-            The mount shows BASE with the changes kept in STORAGE applied; BASE is never written.
-            Without -f the command returns once the mount is ready and the daemon serves in the
+            The mount shows BASE with the changes kept in STORAGE applied; BASE is never written. \
+            Without -f the command returns once the mount is ready and the daemon serves in the \
             background; stop it with 'minifo umount MOUNTPOINT'.
 
             """ + HelpTopic.mountOptions)

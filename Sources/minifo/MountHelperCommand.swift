@@ -11,11 +11,11 @@ struct MountHelperCommand: ParsableCommand {
         commandName: "minifo",
         abstract: "Mount as mount(8) and /etc/fstab do: minifo BASE MOUNTPOINT -o storage=DIR[,OPTIONS].",
         discussion: """
-            The directories may also be given as options: base=DIR or lowerdir=DIR for the
-            base (then the source is only a label), storage=DIR, sto=DIR or upperdir=DIR for the
-            storage directory; workdir=DIR is checked and otherwise unused. Options only
-            mount(8) and fstab act on (defaults, auto, noauto, nofail, _netdev, user, users,
-            x-*) are ignored; the rest are those of 'minifo mount'. Returns once the mount is
+            The directories may also be given as options: base=DIR or lowerdir=DIR for the \
+            base (then the source is only a label), storage=DIR, sto=DIR or upperdir=DIR for the \
+            storage directory; workdir=DIR is checked and otherwise unused. Options only \
+            mount(8) and fstab act on (defaults, auto, noauto, nofail, _netdev, user, users, \
+            x-*) are ignored; the rest are those of 'minifo mount'. Returns once the mount is \
             ready. See 'minifo help fstab'.
             """)
 
@@ -68,12 +68,13 @@ struct MountHelperCommand: ParsableCommand {
     }
 
     /// Whether the arguments after the program name are this form rather than a subcommand:
-    /// they start with `-o`, or with a path that is no subcommand's name.
+    /// they start with `-o`, or with no subcommand's name but a path, or they hold `-o` (which
+    /// mount.fuse3 always passes). A mistyped subcommand is left to the parser to report.
     static func isInvokedAs(_ arguments: ArraySlice<String>) -> Bool {
         guard let first = arguments.first else { return false }
         if first == "-o" { return true }
-        if first.hasPrefix("-") { return false }
         let names = Minifo.configuration.subcommands.map { $0._commandName } + ["help"]
-        return !names.contains(first)
+        if first.hasPrefix("-") || names.contains(first) { return false }
+        return first.contains("/") || arguments.contains("-o")
     }
 }
