@@ -14,6 +14,15 @@ public struct Timespec: Sendable, Hashable {
         clock_gettime(CLOCK_REALTIME, &t)
         return Timespec(t)
     }
+
+    /// The time in UTC as `YYYYMMDD-HHMMSS`, for file names.
+    public var utcStamp: String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))-\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+    }
 }
 
 /// The fields of `struct stat` minifo uses.

@@ -25,9 +25,9 @@ enum HelpTopic: String, CaseIterable {
           fsname=NAME            the source shown by mount(8) and df (default: minifo)
           subtype=NAME           the type shown as fuse.NAME (default: minifo)
           threads=N              worker threads (default 4)
-          timeout=SECONDS        how long the kernel caches names and attributes (default 1)
+          timeout=SECONDS        kernel cache time of names and attributes (default 1 s)
           nopassthrough          serve reads from the daemon instead of FUSE passthrough
-          coherent               read-only descriptors opened before a copy-up see the new data
+          coherent               read-only descriptors see a later copy-up
           adopt_base             use a storage directory made for another base
           debug                  log each session event to standard error
         """
@@ -62,6 +62,10 @@ enum HelpTopic: String, CaseIterable {
                   - STORAGE and BASE must not contain each other, nor the mount point.
                   - To start afresh, unmount and empty STORAGE. To keep the changes, copy
                     STORAGE (e.g. with tar) while it is not mounted.
+                  - A storage directory written by the original mini_fo kernel module (a META
+                    file of "D name" and "R old-base-path name" lines in each directory) is
+                    converted in place by 'minifo import-legacy --base BASE STORAGE', which
+                    keeps the old META files in a backup directory.
                 """
         case .options:
             return """

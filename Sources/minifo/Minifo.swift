@@ -7,7 +7,8 @@ struct Minifo: ParsableCommand {
         abstract: "A copy-on-write overlay filesystem: a read-only base, a storage directory for every change.",
         discussion: HelpTopic.summary,
         version: minifoVersion,
-        subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self, DiffCommand.self, ExportCommand.self, CheckCommand.self])
+        subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self, DiffCommand.self, ExportCommand.self,
+                      CheckCommand.self, ImportLegacyCommand.self])
 }
 
 /// Prints `minifo: MESSAGE` on standard error and fails with exit status 1.

@@ -6,7 +6,7 @@ extension MinifoMountTests {
     @Suite
     struct HelpTests {
         @Test(arguments: [
-            ("storage", ["META_dAfFgHE39ktF3HD2sr", "whiteout", "redirect", "adopt_base"]),
+            ("storage", ["META_dAfFgHE39ktF3HD2sr", "whiteout", "redirect", "adopt_base", "import-legacy"]),
             ("options", ["allow_other", "nopassthrough", "storage=DIR", "lowerdir=DIR", "nofail"]),
             ("fstab", ["/etc/fstab", "fuse.minifo", "mount.fuse3", "mount.minifo", "upperdir="]),
         ])
