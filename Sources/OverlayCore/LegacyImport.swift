@@ -5,7 +5,8 @@ import MinifoSystem
 /// storage root (`D` a whiteout, `R` a redirect), written through `MetaStore`. Storage files
 /// are left as they are: mini_fo kept changed and created objects as plain files, as minifo
 /// does. Reading finds and checks every legacy file and changes nothing; `convert` first copies
-/// them to a backup directory, then replaces them. Do it while the storage is not mounted.
+/// them to a backup directory, then replaces them. It holds the storage lock exclusive from
+/// reading to the end, so it never runs while the storage is mounted.
 public struct LegacyImport {
     /// A legacy META file: the storage directory it is in and its records.
     public struct File {
@@ -22,6 +23,8 @@ public struct LegacyImport {
     public private(set) var rootIsConverted = false
     /// Records that convert but point nowhere, for the caller to show.
     public private(set) var warnings: [String] = []
+    /// The storage lock, exclusive, for as long as this value lives.
+    private let lock: StorageLock
 
     /// Finds the legacy META files below `storage` (absolute, canonical) and parses them.
     /// `base` is the base the storage belongs to (absolute, canonical); `oldBase` the path the
@@ -29,6 +32,15 @@ public struct LegacyImport {
     public init(storage: String, base: String, oldBase: String) throws(LegacyImportError) {
         self.storage = storage
         self.base = base
+        do {
+            lock = try StorageLock(storage: storage, exclusive: true)
+        } catch .EAGAIN {
+            throw .inUse(storage)
+        } catch .ENOENT {
+            throw .missing(storage)
+        } catch {
+            throw .io("opening the storage directory", error)
+        }
         let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try open(storage, [.path, .directory]) }
         defer { close(root) }
         let baseRoot = try Self.opening(base, "opening the base") { () throws(Errno) in try open(base, [.path, .directory]) }
@@ -249,6 +261,7 @@ public struct LegacyImport {
 /// Why a legacy storage directory cannot be imported; nothing is changed in the storage.
 public enum LegacyImportError: Error, CustomStringConvertible {
     case missing(String)
+    case inUse(String)
     case nothingToImport(String)
     case alreadyConverted(String)
     case malformed(file: String, line: Int, reason: String)
@@ -261,6 +274,8 @@ public enum LegacyImportError: Error, CustomStringConvertible {
         switch self {
         case .missing(let path):
             return "\(path) does not exist"
+        case .inUse(let storage):
+            return "\(storage) is mounted, or being repaired (it is locked); unmount it and run the import again"
         case .nothingToImport(let storage):
             return "no mini_fo META files in \(storage): nothing to import"
         case .alreadyConverted(let storage):

@@ -13,7 +13,7 @@ struct ImportLegacyCommand: ParsableCommand {
             files stay as they are. The old META files are copied to the backup directory first \
             (default: STORAGE.legacy-backup-YYYYMMDD-HHMMSS beside STORAGE, in UTC). A line \
             mini_fo could not have written is refused with its file and line number, and nothing \
-            is changed. Unmount the storage first. See 'minifo help storage'.
+            is changed. A mounted storage is refused. See 'minifo help storage'.
             """)
 
     @Option(help: ArgumentHelp("The base directory the storage belongs to.", valueName: "dir"))

@@ -52,6 +52,18 @@ extension MinifoMountTests {
             }
         }
 
+        @Test func aMountedStorageIsRefused() throws {
+            try MountFixture.with { fixture in
+                try FileManager.default.createDirectory(atPath: fixture.base + "/etc", withIntermediateDirectories: true)
+                try fixture.mount()
+                try Self.write("D passwd\n", fixture.storage + "/etc/" + Self.meta)
+                let result = try run(MountEnvironment.minifo, ["import-legacy", "--base", fixture.base, fixture.storage])
+                #expect(!result.succeeded && result.stderrLines.count == 1 && result.stderr.contains("is mounted"), "\(result)")
+                #expect(try String(contentsOfFile: fixture.storage + "/etc/" + Self.meta, encoding: .utf8) == "D passwd\n")
+                #expect(try Self.names(fixture.root) == ["base", "mnt", "storage"], "a backup was made")
+            }
+        }
+
         @Test func aMalformedLineIsOneLineWithFileAndLineAndChangesNothing() throws {
             try MountFixture.with { fixture in
                 try Self.seed(fixture)
