@@ -6,8 +6,10 @@ import Synchronization
 /// a count, FUSE_FORGET lowers it; a node at zero is dropped). A node remembers its parent and
 /// name rather than a descriptor, which keeps both memory and open files small.
 ///
-/// Node IDs are the overlay's entry identities, except that the root is always 1
-/// (FUSE_ROOT_ID): the root's own identity and 1 swap places, so the mapping stays one-to-one.
+/// Node IDs are the overlay's entry identities (inode numbers in the mount), except that the
+/// root is always 1 (FUSE_ROOT_ID): the root's own identity and 1 swap places, so the mapping
+/// stays one-to-one. One exception: a node bound to its base file by opens from before a
+/// copy-up is superseded, and its object gets a node ID of its own (see `supersede`).
 ///
 /// What only open nodes need (passthrough backing, a descriptor) is kept apart, so the many
 /// nodes a tree walk leaves behind cost 32 bytes each plus their name.
@@ -25,11 +27,12 @@ final class NodeTable: Sendable {
         /// Passthrough backing id shared by every open of this node, and how many opens use it.
         var backingID: Int32 = 0
         var backingUsers: Int32 = 0
-        var backingSource: BackingSource?
-        /// A descriptor some open of this node holds, for GETATTR once the name is gone.
-        var fd: Int32 = -1
+        /// The layer object (`Entry.layerObject`) the backing id reads.
+        var backingSource: UInt64?
+        /// The descriptors the opens of this node hold, for GETATTR once the name is gone.
+        var fds: [Int32] = []
 
-        var isEmpty: Bool { backingUsers == 0 && fd < 0 }
+        var isEmpty: Bool { backingUsers == 0 && fds.isEmpty }
     }
 
     static let rootID: UInt64 = 1
@@ -37,6 +40,12 @@ final class NodeTable: Sendable {
     private let nodes: Mutex<[UInt64: Node]>
     /// Lock order: `nodes` is never held while taking `open`, nor the other way round.
     private let open = Mutex<[UInt64: OpenState]>([:])
+    /// Identities whose node was superseded, with the node ID that stands for them now.
+    private let aliases = Mutex<[UInt64: UInt64]>([:])
+    private let aliasCount = Atomic<Int>(0)
+    private let lastAlias = Atomic<UInt64>(0)
+    /// Superseding node IDs come from a range inode numbers in the mount never reach.
+    private static let aliasRange: UInt64 = 1 << 61
 
     init(rootIdentity: UInt64) {
         self.rootIdentity = rootIdentity
@@ -44,9 +53,30 @@ final class NodeTable: Sendable {
     }
 
     func nodeID(for identity: UInt64) -> UInt64 {
+        if aliasCount.load(ordering: .acquiring) > 0, let alias = aliases.withLock({ $0[identity] }) { return alias }
+        return plainNodeID(for: identity)
+    }
+
+    /// Every node the kernel may know the object by: its superseding node and its own.
+    func nodeIDs(for identity: UInt64) -> [UInt64] {
+        let plain = plainNodeID(for: identity)
+        let current = nodeID(for: identity)
+        return current == plain ? [plain] : [current, plain]
+    }
+
+    private func plainNodeID(for identity: UInt64) -> UInt64 {
         if identity == rootIdentity { return Self.rootID }
         if identity == Self.rootID { return rootIdentity }
         return identity
+    }
+
+    /// Gives the object `identity` a new node ID: its node is bound to the base file by opens
+    /// from before the copy-up, and the kernel allows one backing file per node, so opens of
+    /// the copy need a node of their own. Lookups return the new ID from now on.
+    func supersede(_ identity: UInt64) {
+        let alias = Self.aliasRange | lastAlias.add(1, ordering: .relaxed).newValue
+        aliases.withLock { $0[identity] = alias }
+        aliasCount.add(1, ordering: .releasing)
     }
 
     /// The inode number last reported for a node.
@@ -61,6 +91,7 @@ final class NodeTable: Sendable {
             var names: [[UInt8]] = []
             var current = nodeID
             while current != Self.rootID {
+                if current == Self.removed.parent { throw .ENOENT }
                 guard let node = nodes[current], names.count < 4096 else { throw .ESTALE }
                 names.append(node.name)
                 current = node.parent
@@ -94,14 +125,14 @@ final class NodeTable: Sendable {
 
     /// Remembers `fd` as an open descriptor of the node.
     func opened(_ nodeID: UInt64, fd: Int32) {
-        open.withLock { $0[nodeID, default: OpenState()].fd = fd }
+        open.withLock { $0[nodeID, default: OpenState()].fds.append(fd) }
     }
 
     /// Forgets `fd`, which is being closed.
     func closing(_ nodeID: UInt64, fd: Int32) {
         open.withLock { open in
-            guard var state = open[nodeID], state.fd == fd else { return }
-            state.fd = -1
+            guard var state = open[nodeID], let index = state.fds.lastIndex(of: fd) else { return }
+            state.fds.remove(at: index)
             open[nodeID] = state.isEmpty ? nil : state
         }
     }
@@ -109,19 +140,39 @@ final class NodeTable: Sendable {
     /// An open descriptor of the node, if any open is known.
     func openDescriptor(_ nodeID: UInt64) -> Int32? {
         open.withLock { open in
-            guard let fd = open[nodeID]?.fd, fd >= 0 else { return nil }
-            return fd
+            open[nodeID]?.fds.last
         }
     }
 
-    /// Records that the node now lives as `name` in `parent` (RENAME).
-    func move(_ nodeID: UInt64, to parent: UInt64, name: some Collection<UInt8>) {
-        if nodeID == Self.rootID { return }
+    /// A name in a directory node. A node may also be given a whole path as its name, below
+    /// the root: `path(of:)` joins names with "/".
+    typealias Place = (parent: UInt64, name: ArraySlice<UInt8>)
+    /// Where a node whose name was removed lives: nowhere, so that `path(of:)` is ENOENT and
+    /// GETATTR answers from an open descriptor, as fstat(2) of an unlinked file does.
+    static let removed: Place = (0, [])
+
+    /// RENAME: the nodes of `moved` known as `from` now live as `to`; at the same time those of
+    /// `displaced` known as `to` go to `displacedTo` (`from` for RENAME_EXCHANGE, where a
+    /// replaced file's other names find it, or `removed`). A node shared by hard links is known
+    /// by one of its names only, and keeps it when another goes.
+    func rename(_ moved: [UInt64], from: Place, to: Place, displaced: [UInt64] = [], displacedTo: Place? = nil) {
         nodes.withLock { nodes in
-            guard var node = nodes[nodeID] else { return }
-            node.parent = parent
-            node.name = Array(name)
-            nodes[nodeID] = node
+            func isAt(_ id: UInt64, _ place: Place) -> Bool {
+                guard id != Self.rootID, let node = nodes[id] else { return false }
+                return node.parent == place.parent && node.name.elementsEqual(place.name)
+            }
+            let movers = moved.filter { isAt($0, from) }
+            let swappers = displaced.filter { !moved.contains($0) && isAt($0, to) }
+            for id in movers {
+                nodes[id]!.parent = to.parent
+                nodes[id]!.name = Array(to.name)
+            }
+            if let displacedTo {
+                for id in swappers {
+                    nodes[id]!.parent = displacedTo.parent
+                    nodes[id]!.name = Array(displacedTo.name)
+                }
+            }
         }
     }
 
@@ -132,18 +183,29 @@ final class NodeTable: Sendable {
             node.lookups -= min(count, node.lookups)
             if node.lookups == 0 {
                 nodes[nodeID] = nil
+                if nodeID & Self.aliasRange != 0 { dropAlias(nodeID) }
             } else {
                 nodes[nodeID] = node
             }
         }
     }
 
+    private func dropAlias(_ alias: UInt64) {
+        let dropped = aliases.withLock { aliases in
+            guard let identity = aliases.first(where: { $0.value == alias })?.key else { return false }
+            aliases[identity] = nil
+            return true
+        }
+        if dropped { aliasCount.subtract(1, ordering: .releasing) }
+    }
+
     var count: Int { nodes.withLock { $0.count } }
 
     /// The node's passthrough backing id, registering one with `open` if it has none yet.
     /// One id per node: the kernel refuses a second, different backing file for an inode, so
-    /// asking for another `source` while the first is in use is EBUSY.
-    func acquireBacking(_ nodeID: UInt64, source: BackingSource, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
+    /// asking for another `source` (the layer object to read) while the first is
+    /// in use is EBUSY.
+    func acquireBacking(_ nodeID: UInt64, source: UInt64, open: () throws(Errno) -> Int32) throws(Errno) -> Int32 {
         try self.open.withLock { (states) throws(Errno) -> Int32 in
             var state = states[nodeID] ?? OpenState()
             if state.backingUsers == 0 {
@@ -173,10 +235,4 @@ final class NodeTable: Sendable {
             return last ? id : nil
         }
     }
-}
-
-/// Which file a passthrough backing id reads: a layer and a path in it.
-struct BackingSource: Equatable {
-    var layer: UInt8
-    var path: [UInt8]
 }

@@ -42,8 +42,7 @@ extension OverlayFileSystem {
         var open = OpenOut(fileHandle: UInt64(fd))
         if passthrough.load(ordering: .relaxed) {
             do {
-                let source = BackingSource(layer: 1, path: Array("unnamed \(entry.identity)".utf8))
-                let id = try nodes.acquireBacking(nodeID, source: source) { () throws(Errno) -> Int32 in
+                let id = try nodes.acquireBacking(nodeID, source: entry.layerObject) { () throws(Errno) -> Int32 in
                     try FUSEDevice.openBacking(reply.deviceFD, file: fd)
                 }
                 open = OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
@@ -64,11 +63,22 @@ extension OverlayFileSystem {
               !(renameFlags.contains(.noReplace) && renameFlags.contains(.exchange)) else { throw .EINVAL }
         let parentPath = try nodes.path(of: parent)
         let newParentPath = try nodes.path(of: newParent)
-        let moved = try overlay.lookup(name, in: parentPath).1.identity
-        let displaced = renameFlags.contains(.exchange) ? try? overlay.lookup(newName, in: newParentPath).1.identity : nil
-        try overlay.rename(name, in: parentPath, to: newName, in: newParentPath, flags: renameFlags)
-        nodes.move(nodes.nodeID(for: moved), to: newParent, name: newName)
-        if let displaced { nodes.move(nodes.nodeID(for: displaced), to: parent, name: name) }
+        let moved = nodes.nodeIDs(for: try overlay.lookup(name, in: parentPath).1.identity)
+        let displaced = (try? overlay.lookup(newName, in: newParentPath)).map { nodes.nodeIDs(for: $0.1.identity) } ?? []
+        let survivor = try overlay.rename(name, in: parentPath, to: newName, in: newParentPath, flags: renameFlags)
+        let displacedTo: NodeTable.Place = renameFlags.contains(.exchange) ? (parent, name)
+            : survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed
+        nodes.rename(moved, from: (parent, name), to: (newParent, newName), displaced: displaced, displacedTo: displacedTo)
+    }
+
+    /// UNLINK and RMDIR. Nodes known by the removed name of a file that other names still show
+    /// follow it to where those names find it; the others are left without a name.
+    func remove(_ name: ArraySlice<UInt8>, in parent: UInt64, directory: Bool) throws(Errno) {
+        let parentPath = try nodes.path(of: parent)
+        let removed = nodes.nodeIDs(for: try overlay.lookup(name, in: parentPath).1.identity)
+        let survivor = try overlay.remove(name, in: parentPath, directory: directory)
+        nodes.rename(removed, from: (parent, name),
+                     to: survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed)
     }
 
     func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {
@@ -88,7 +98,15 @@ extension OverlayFileSystem {
             change.modificationTime = .set(Timespec(seconds: request.mtime, nanoseconds: Int64(request.mtimeNsec)))
         }
         let fd = request.valid.contains(.fileHandle) ? Self.descriptor(request.fileHandle) : nil
-        return Attr(try overlay.changeAttributes(try nodes.path(of: node), change, fd: fd).stat)
+        do {
+            return Attr(try overlay.changeAttributes(try nodes.path(of: node), change, fd: fd).stat)
+        } catch .ENOENT {
+            // Every name of the file is gone; a descriptor open on it still changes it.
+            guard let open = fd ?? nodes.openDescriptor(node) else { throw .ENOENT }
+            var stat = try overlay.changeAttributes(openFile: open, change)
+            stat.inode = nodes.inode(of: node) ?? stat.inode
+            return Attr(stat)
+        }
     }
 
     /// WRITE, when passthrough is off for this file.

@@ -28,7 +28,7 @@ extension OverlayFileSystem {
 
     /// The reply to OPEN or CREATE. With passthrough the kernel reads and writes the backing
     /// file itself and READ/WRITE never reach us. All opens of a node share one backing file,
-    /// as the kernel requires.
+    /// as the kernel requires (it refuses even a non-passthrough open beside them).
     func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, deviceFD: Int32) throws(Errno) -> OpenOut {
         if coherent && entry.layer == .base {
             return OpenOut(fileHandle: UInt64(fd) | Self.followsCopyUp, openFlags: .directIO)
@@ -36,18 +36,18 @@ extension OverlayFileSystem {
         guard passthrough.load(ordering: .relaxed) else {
             return OpenOut(fileHandle: UInt64(fd), openFlags: entry.layer == .base ? .keepCache : [])
         }
-        let source = BackingSource(layer: entry.layer == .base ? 0 : 1, path: path.bytes)
         do {
-            let id = try nodes.acquireBacking(node, source: source) { () throws(Errno) -> Int32 in
+            let id = try nodes.acquireBacking(node, source: entry.layerObject) { () throws(Errno) -> Int32 in
                 let backing = try overlay.openBackingFile(path, entry)
                 defer { close(backing) }
                 return try FUSEDevice.openBacking(deviceFD, file: backing)
             }
             return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
         } catch .EBUSY {
-            // The node is bound to the base file by an open from before the copy-up, and the
-            // kernel allows one backing file per node. ESTALE makes the VFS look the name up
-            // again, which now finds the copy under a node of its own, and retry the open.
+            // The node is bound to the base file by opens from before the copy-up. ESTALE
+            // makes the VFS look the name up again, which now finds the object under a new
+            // node, and retry the open there.
+            nodes.supersede(entry.identity)
             throw .ESTALE
         } catch .EPERM {
             Log.warning("the kernel refused FUSE passthrough (it needs CAP_SYS_ADMIN); serving reads from the daemon")

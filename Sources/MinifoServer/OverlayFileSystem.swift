@@ -156,10 +156,10 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .copyFileRange(let request):
             Reply.write(size: UInt32(try copyFileRange(request)), unique: unique, into: &reply.bytes)
         case .unlink(let name):
-            try overlay.remove(name, in: try nodes.path(of: node), directory: false)
+            try remove(name, in: node, directory: false)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .rmdir(let name):
-            try overlay.remove(name, in: try nodes.path(of: node), directory: true)
+            try remove(name, in: node, directory: true)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .tmpfile(let create):
             try createUnnamed(in: node, create, header, &reply)

@@ -45,6 +45,12 @@ public func changeTimes(_ dir: Int32, _ path: some Collection<UInt8>, access: Ti
     }
 }
 
+/// futimens(2).
+public func changeTimes(_ fd: Int32, access: TimeChange, modification: TimeChange) throws(Errno) {
+    var times = [access.value, modification.value]
+    _ = try retrying { futimens(fd, &times) }
+}
+
 /// ftruncate(2).
 public func truncate(_ fd: Int32, size: Int64) throws(Errno) {
     _ = try retrying { ftruncate(fd, off_t(size)) }

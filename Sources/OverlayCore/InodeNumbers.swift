@@ -12,7 +12,7 @@ final class InodeNumbers: Sendable {
     private struct DeviceInode: Hashable { var device: UInt64; var inode: UInt64 }
 
     private static let storageRange: UInt64 = 1 << 63
-    private static let foreignRange: UInt64 = 1 << 62
+    static let foreignRange: UInt64 = 1 << 62
 
     init(baseDevice: UInt64) { self.baseDevice = baseDevice }
 

@@ -14,7 +14,7 @@ enum MetaFormat {
 
     /// Record kinds. Numbers are never reused.
     enum Kind: UInt8 {
-        case whiteout = 1, opaque, redirect, attributes, xattr, clearXattrs, inode, rename, removeTree
+        case whiteout = 1, opaque, redirect, attributes, xattr, clearXattrs, inode, rename, removeTree, baseLinks
     }
 
     /// Why bytes do not decode.
@@ -103,6 +103,11 @@ enum MetaFormat {
             out.appendPath(path)
             out.append(inode == nil ? 0 : 1)
             if let inode { out.appendLittleEndian(inode) }
+        case .baseLinks(let path, let count):
+            out.append(Kind.baseLinks.rawValue)
+            out.appendPath(path)
+            out.append(count == nil ? 0 : 1)
+            if let count { out.appendLittleEndian(count) }
         case .rename(let from, let to):
             out.append(Kind.rename.rawValue)
             out.appendPath(from)
@@ -179,6 +184,9 @@ enum MetaFormat {
             record = .inode(path, try reader.flag() ? try reader.uint64() : nil)
         case .rename: record = .rename(try reader.path(), to: try reader.path())
         case .removeTree: record = .removeTree(try reader.path())
+        case .baseLinks:
+            let path = try reader.path()
+            record = .baseLinks(path, try reader.flag() ? try reader.uint32() : nil)
         }
         guard reader.position == reader.end else { throw reader.invalid("a record has bytes after its payload") }
         if let problem = record.problem { throw reader.invalid("a record is invalid: \(problem)") }

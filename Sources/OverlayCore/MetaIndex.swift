@@ -20,6 +20,7 @@ struct MetaIndex {
             var count = (deleted ? 1 : 0) + (opaque ? 1 : 0) + (inode == nil ? 0 : 1)
             if let details {
                 count += (details.redirect == nil ? 0 : 1) + (details.attributes == nil ? 0 : 1) + details.xattrs.count
+                    + (details.baseLinks == nil ? 0 : 1)
             }
             return count
         }
@@ -36,8 +37,9 @@ struct MetaIndex {
         var redirect: MetaPath?
         var attributes: MetaAttributes?
         var xattrs: [[UInt8]: [UInt8]?] = [:]
+        var baseLinks: UInt32?
 
-        var isEmpty: Bool { redirect == nil && attributes == nil && xattrs.isEmpty }
+        var isEmpty: Bool { redirect == nil && attributes == nil && xattrs.isEmpty && baseLinks == nil }
     }
 
     /// The root is at 0. Every other node in the tree has state or children; the rest are free.
@@ -94,6 +96,7 @@ struct MetaIndex {
         case .xattr(let path, let name, let value): return node(path)?.details?.xattrs[name] == .some(value)
         case .clearXattrs(let path): return node(path)?.details?.xattrs.isEmpty ?? true
         case .inode(let path, let inode): return node(path)?.inode == inode
+        case .baseLinks(let path, let count): return node(path)?.details?.baseLinks == count
         case .rename(let from, let to): return from == to || (node(from) == nil && node(to) == nil)
         case .removeTree(let path): return node(path) == nil
         }
@@ -109,6 +112,7 @@ struct MetaIndex {
         case .xattr(let path, let name, let value): update(path) { $0.updateDetails { $0.xattrs[name] = .some(value) } }
         case .clearXattrs(let path): update(path) { $0.updateDetails { $0.xattrs = [:] } }
         case .inode(let path, let inode): update(path) { $0.inode = inode }
+        case .baseLinks(let path, let count): update(path) { $0.updateDetails { $0.baseLinks = count } }
         case .rename(let from, let to):
             guard from != to else { return }
             let moving = detach(from)
@@ -233,6 +237,7 @@ struct MetaIndex {
             if let redirect = details.redirect { try body(.redirect(path, to: redirect)) }
             if let attributes = details.attributes { try body(.attributes(path, attributes)) }
             for (name, value) in details.xattrs { try body(.xattr(path, name: name, value: value)) }
+            if let count = details.baseLinks { try body(.baseLinks(path, count)) }
         }
         if let inode = node.inode { try body(.inode(path, inode)) }
     }

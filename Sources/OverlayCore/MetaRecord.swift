@@ -17,6 +17,9 @@ enum MetaRecord: Equatable {
     case clearXattrs(MetaPath)
     /// The mount inode number the object keeps; nil drops it.
     case inode(MetaPath, UInt64?)
+    /// How many names of a hard-linked base file still show the base object; nil drops it.
+    /// Kept on the path of the file's shared copy in the links directory.
+    case baseLinks(MetaPath, UInt32?)
     /// Moves all state at and below the first path to the second, replacing what was there.
     case rename(MetaPath, to: MetaPath)
     /// Drops all state at and below the path.
@@ -45,7 +48,7 @@ enum MetaRecord: Equatable {
         case .xattr(_, let name, let value):
             if name.isEmpty || name.count > Self.maxXattrNameLength || name.contains(0) { return "bad extended attribute name" }
             return (value?.count ?? 0) > Self.maxXattrValueLength ? "extended attribute value over 64 KiB" : nil
-        case .clearXattrs, .inode, .removeTree:
+        case .clearXattrs, .inode, .baseLinks, .removeTree:
             return nil
         case .rename(let from, let to):
             if from.isRoot || to.isRoot { return "the root cannot be renamed" }

@@ -15,6 +15,9 @@ public struct MetaState: Sendable, Equatable {
     public var xattrs: [[UInt8]: [UInt8]?] = [:]
     /// The mount inode number the object keeps.
     public var inode: UInt64?
+    /// For the shared copy of a hard-linked base file (in the links directory): how many of
+    /// the base file's names still show the base object.
+    public var baseLinks: UInt32?
 
     public init(path: RelativePath) { self.path = path }
 }
@@ -45,6 +48,7 @@ extension MetaState {
         case .attributes(_, let recorded): attributes = recorded
         case .xattr(_, let name, let value): xattrs[name] = .some(value)
         case .inode(_, let number): inode = number
+        case .baseLinks(_, let count): baseLinks = count
         case .clearXattrs, .rename, .removeTree: break  // a compacted index holds none of these
         }
     }
@@ -55,7 +59,8 @@ extension MetaRecord {
     var path: MetaPath {
         switch self {
         case .whiteout(let path, _), .opaque(let path, _), .redirect(let path, _), .attributes(let path, _),
-             .xattr(let path, _, _), .clearXattrs(let path), .inode(let path, _), .rename(let path, _), .removeTree(let path):
+             .xattr(let path, _, _), .clearXattrs(let path), .inode(let path, _), .baseLinks(let path, _), .rename(let path, _),
+             .removeTree(let path):
             path
         }
     }

@@ -83,6 +83,12 @@ public final class MetaStore: Sendable {
         read(path, or: nil) { $0.inode }
     }
 
+    /// How many names of the hard-linked base file whose shared copy is at `path` still show
+    /// the base object, if any has stopped doing so.
+    public func baseLinks(_ path: RelativePath) -> UInt32? {
+        read(path, or: nil) { $0.details?.baseLinks }
+    }
+
     /// The names directly below `directory` that carry a whiteout.
     public func deletedNames(in directory: RelativePath) -> Set<[UInt8]> {
         state.withLock { $0.index.deletedNames(in: directory) }
@@ -133,6 +139,11 @@ public final class MetaStore: Sendable {
     /// Records the mount inode number of the object at `path`; nil drops it.
     public func setInode(_ path: RelativePath, _ inode: UInt64?) throws(Errno) {
         try change(.inode(try checked(path), inode))
+    }
+
+    /// Records how many names of a hard-linked base file still show the base object; nil drops it.
+    public func setBaseLinks(_ path: RelativePath, _ count: UInt32?) throws(Errno) {
+        try change(.baseLinks(try checked(path), count))
     }
 
     /// Moves all state at and below `from` to `to`, replacing what was at and below `to`.

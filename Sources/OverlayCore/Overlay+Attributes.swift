@@ -18,7 +18,7 @@ extension Overlay {
     /// there. `fd`, when the caller has the file open for writing, is used for the size change.
     public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
         let entry = try lookup(path)
-        if entry.layer == .base && change.size == nil {
+        if entry.layer == .base && change.size == nil && !isSharedFile(entry) {
             var recorded = meta.attributes(path) ?? MetaAttributes()
             if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
             if let uid = change.uid { recorded.uid = uid }
@@ -51,12 +51,29 @@ extension Overlay {
         return try lookup(path)
     }
 
+    /// SETATTR of a file the mount no longer names, through a descriptor open on it, as
+    /// fchmod(2) and the like change an unlinked file natively. A base file stays as it is:
+    /// EPERM.
+    public func changeAttributes(openFile fd: Int32, _ change: AttributeChange) throws(Errno) -> FileStat {
+        guard try fstat(fd).device == storage.device else { throw .EPERM }
+        if change.uid != nil || change.gid != nil {
+            try changeOwner(fd, [], uid: change.uid ?? UInt32.max, gid: change.gid ?? UInt32.max)
+        }
+        if let mode = change.mode { try changeMode(fd, mode: mode & 0o7777) }
+        if let size = change.size { try truncate(fd, size: size) }
+        if change.accessTime != .omit || change.modificationTime != .omit {
+            try changeTimes(fd, access: change.accessTime, modification: change.modificationTime)
+        }
+        return try fstat(fd)
+    }
+
     /// SETXATTR. On an object still in the base the value is recorded in META (no data is
     /// copied); otherwise it is set on the storage copy. XATTR_CREATE (1) and XATTR_REPLACE (2)
     /// are checked against what the mount shows.
     public func setExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32) throws(Errno) {
         let entry = try lookup(path)
-        guard entry.layer == .base && !path.isRoot else {
+        guard entry.layer == .base && !path.isRoot && !isSharedFile(entry) else {
+            try copyUp(path)
             try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
             return
         }
@@ -71,9 +88,10 @@ extension Overlay {
     public func removeExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>) throws(Errno) {
         let entry = try lookup(path)
         _ = try extendedAttribute(path, name: name, capacity: 0)
-        if entry.layer == .base && !path.isRoot {
+        if entry.layer == .base && !path.isRoot && !isSharedFile(entry) {
             try meta.setXattr(path, name: Array(name), value: nil)
         } else {
+            try copyUp(path)
             try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
         }
     }

@@ -16,14 +16,18 @@ extension Overlay {
         if (try? lstatat(storage.root, path.bytes)) != nil { return }
         if let parent = path.parent { try copyUpLocked(parent) }
         let entry = try lookup(path)
+        let shared = baseLinkGroup(path)
         if entry.layer == .storage, entry.location != path {
             // Another name of this base file was copied up already: this one joins it.
-            try makeLink(storage.root, entry.location.bytes, storage.root, path.bytes)
+            try keepingParentTimes(of: path) { () throws(Errno) in
+                try makeLink(storage.root, entry.location.bytes, storage.root, path.bytes)
+            }
+            if let shared { try leaveBaseLinks(shared.group, baseLinks: shared.baseLinks) }
             return
         }
         guard entry.layer == .base else { return }
         var source = try lstatat(base.root, entry.location.bytes)
-        let group = source.fileType == .regular && source.linkCount > 1 ? linkGroup(inode: entry.stat.inode) : nil
+        let group = shared?.group
         let recorded = meta.attributes(path)
         if let recorded { source.apply(recorded) }
         let overrides = meta.xattrOverrides(path)
@@ -31,21 +35,20 @@ extension Overlay {
         do {
             try buildCopy(of: entry.location, source, at: temporary)
             try copyMetadata(from: entry.location, source, to: temporary, overrides: overrides)
-            // Putting the copy in place adds a name to its storage parent, which the mount must
-            // not see as a change of that directory: its times are put back afterwards.
-            let parentTimes = path.parent.flatMap { $0.isRoot ? nil : try? lstatat(storage.root, $0.bytes) }
             if let group {
                 // The first name of a hard-linked base file: the copy is kept under its inode
                 // number, where the other names find it, and this name links to it.
                 try? makeDirectory(storage.root, Names.links, mode: 0o700)
                 try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, group.bytes, flags: .noReplace)
-                try makeLink(storage.root, group.bytes, storage.root, path.bytes)
+                try keepingParentTimes(of: path) { () throws(Errno) in
+                    try makeLink(storage.root, group.bytes, storage.root, path.bytes)
+                }
+                try meta.setInode(group, entry.stat.inode)
+                try leaveBaseLinks(group, baseLinks: source.linkCount)
             } else {
-                try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
-            }
-            if let parent = path.parent, let parentTimes {
-                try changeTimes(storage.root, parent.bytes, access: .set(parentTimes.accessTime),
-                                modification: .set(parentTimes.modificationTime))
+                try keepingParentTimes(of: path) { () throws(Errno) in
+                    try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+                }
             }
             // The copy carries the recorded attributes now.
             if recorded != nil { try meta.setAttributes(path, nil) }
@@ -53,6 +56,17 @@ extension Overlay {
         } catch {
             try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
             throw error
+        }
+    }
+
+    /// Runs `body`, which puts `path` in its storage parent, then puts back the parent's times:
+    /// the mount must not see a copy-up as a change of that directory.
+    private func keepingParentTimes(of path: RelativePath, _ body: () throws(Errno) -> Void) throws(Errno) {
+        let parentTimes = path.parent.flatMap { $0.isRoot ? nil : try? lstatat(storage.root, $0.bytes) }
+        try body()
+        if let parent = path.parent, let parentTimes {
+            try changeTimes(storage.root, parent.bytes, access: .set(parentTimes.accessTime),
+                            modification: .set(parentTimes.modificationTime))
         }
     }
 
@@ -118,11 +132,6 @@ extension Overlay {
             try changeMode(storage.root, temporary.bytes, mode: source.mode & 0o7777)
         }
         try changeTimes(storage.root, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
-    }
-
-    /// Where the shared copy of the hard-linked base file with this inode number is kept.
-    func linkGroup(inode: UInt64) -> RelativePath {
-        RelativePath(bytes: Names.links + Array("/\(inode)".utf8))
     }
 
     private func workName() throws(Errno) -> RelativePath {

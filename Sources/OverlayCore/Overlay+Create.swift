@@ -24,7 +24,11 @@ extension Overlay {
         guard directory.stat.fileType == .directory else { throw .ENOTDIR }
         if (try? lookup(path)) != nil { throw .EEXIST }
         try copyUp(parent)
-        let group = directory.stat.mode & 0o2000 != 0 ? directory.stat.gid : caller.gid
+        let setGroup = directory.stat.mode & 0o2000 != 0
+        let group = setGroup ? directory.stat.gid : caller.gid
+        // A directory made in a set-group-ID directory is set-group-ID too.
+        var mode = mode
+        if case .directory = object, setGroup { mode |= 0o2000 }
         var fd: Int32?
         switch object {
         case .file(let flags):
@@ -79,7 +83,7 @@ extension Overlay {
             try changeMode(fd, mode: mode & 0o7777)
             var stat = try fstat(fd)
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            return (fd, Entry(layer: .storage, stat: stat, identity: stat.inode, location: RelativePath(bytes: Names.work),
+            return (fd, Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: RelativePath(bytes: Names.work),
                               basePath: nil, merged: false))
         } catch {
             close(fd)
@@ -111,6 +115,7 @@ extension Overlay {
         guard source.stat.fileType != .directory else { throw .EPERM }
         try copyUp(path)
         try copyUp(parent)
+        if source.stat.fileType == .regular { try makeLinkGroup(path, inode: source.stat.inode) }
         try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
         try directoryChanged(parent)
         // Both names are one file: the new one reports the inode number the first one has.

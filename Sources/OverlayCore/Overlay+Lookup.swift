@@ -24,40 +24,44 @@ extension Overlay {
         var entry: Entry
         switch (inStorage, inBase) {
         case (var stat?, let baseStat?):
-            let identity = path.isRoot ? inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
+            let layerObject = path.isRoot ? inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
                                        : inodes.number(device: stat.device, inode: stat.inode, in: .storage)
             if path.isRoot {
                 stat = baseStat
                 if let recorded = meta.attributes(path) { stat.apply(recorded) }
             }
-            if stat.fileType == .regular && baseStat.linkCount > 1, stat.linkCount > 1,
-               let shared = try statIfPresent(storage.root, linkGroup(inode: inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base))),
-               shared.inode == stat.inode {
-                // The copy's own name in the links directory is not a name in the mount; names
-                // not yet written through are counted from the base.
-                stat.linkCount = max(stat.linkCount - 1, baseStat.linkCount)
+            let baseNumber = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
+            if stat.fileType == .regular && stat.linkCount > 1 {
+                stat.linkCount = try sharedLinkCount(stat, inode: baseNumber, baseLinks: baseStat.linkCount)
             }
-            stat.inode = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
+            stat.inode = baseNumber
             let bothDirectories = stat.fileType == .directory && baseStat.fileType == .directory
-            entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, identity: identity,
+            entry = Entry(layer: path.isRoot ? .base : .storage, stat: stat, layerObject: layerObject,
                           location: path.isRoot ? basePath! : path,
                           basePath: bothDirectories ? basePath : nil, merged: bothDirectories && !meta.isOpaque(path))
         case (var stat?, nil):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            entry = Entry(layer: .storage, stat: stat, identity: stat.inode, location: path, basePath: nil, merged: false)
+            if stat.fileType == .regular && stat.linkCount > 1 {
+                // A name made by LINK, or by RENAME of another name of a hard-linked file.
+                stat.linkCount = try sharedLinkCount(stat, inode: meta.inode(path) ?? stat.inode, baseLinks: 0)
+            }
+            entry = Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
             if stat.fileType == .regular && stat.linkCount > 1,
                case let group = linkGroup(inode: stat.inode), var shared = try statIfPresent(storage.root, group) {
                 // A hard-linked base file another name of which was copied up: this name shows that copy.
-                let identity = inodes.number(device: shared.device, inode: shared.inode, in: .storage)
+                let layerObject = inodes.number(device: shared.device, inode: shared.inode, in: .storage)
                 shared.inode = stat.inode
-                shared.linkCount = stat.linkCount
-                entry = Entry(layer: .storage, stat: shared, identity: identity, location: group, basePath: basePath, merged: false)
+                shared.linkCount = linkCount(group: group, baseLinks: stat.linkCount, sharedLinks: shared.linkCount)
+                entry = Entry(layer: .storage, stat: shared, layerObject: layerObject, location: group, basePath: basePath, merged: false)
                 break
             }
+            if stat.fileType == .regular && stat.linkCount > 1 {
+                stat.linkCount = linkCount(group: linkGroup(inode: stat.inode), baseLinks: stat.linkCount, sharedLinks: nil)
+            }
             if let recorded = meta.attributes(path) { stat.apply(recorded) }
-            entry = Entry(layer: .base, stat: stat, identity: stat.inode, location: basePath!, basePath: basePath, merged: false)
+            entry = Entry(layer: .base, stat: stat, layerObject: stat.inode, location: basePath!, basePath: basePath, merged: false)
         case (nil, nil):
             throw .ENOENT
         }
@@ -92,6 +96,17 @@ extension Overlay {
             }
         }
         return basePath
+    }
+
+    /// The link count of a storage file that may be the shared copy of the hard-linked file
+    /// numbered `inode` in the mount: unchanged unless it is that copy. `stat` is the storage
+    /// file's own.
+    private func sharedLinkCount(_ stat: FileStat, inode: UInt64, baseLinks: UInt64) throws(Errno) -> UInt64 {
+        let group = linkGroup(inode: inode)
+        guard let shared = try statIfPresent(storage.root, group),
+              inodes.number(device: shared.device, inode: shared.inode, in: .storage)
+                == inodes.number(device: stat.device, inode: stat.inode, in: .storage) else { return stat.linkCount }
+        return linkCount(group: group, baseLinks: baseLinks, sharedLinks: stat.linkCount)
     }
 
     private func statIfPresent(_ root: Int32, _ path: RelativePath) throws(Errno) -> FileStat? {

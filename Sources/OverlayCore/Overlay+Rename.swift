@@ -4,9 +4,11 @@ extension Overlay {
     /// RENAME and RENAME2. Files are copied up and renamed in storage. A directory is renamed
     /// without copying its subtree: its own storage directory moves, and when it has a base part
     /// a redirect records where that part stays. The old name's base object is recorded deleted;
-    /// the object keeps its inode number.
+    /// the object keeps its inode number. Returns where a replaced file is still found when
+    /// other names show it (a hard-linked base file's shared copy).
+    @discardableResult
     public func rename(_ name: some Collection<UInt8>, in parent: RelativePath, to newName: some Collection<UInt8>,
-                       in newParent: RelativePath, flags: RenameFlags) throws(Errno) {
+                       in newParent: RelativePath, flags: RenameFlags) throws(Errno) -> RelativePath? {
         if newName.count > 255 { throw .ENAMETOOLONG }
         guard Names.isValid(newName) else { throw .EINVAL }
         if Names.isMeta(newName, in: newParent) { throw .EPERM }
@@ -16,27 +18,28 @@ extension Overlay {
         if flags.contains(.exchange) {
             guard let target else { throw .ENOENT }
             try exchange(from, source, to, target)
-            return
+            return nil
         }
         if let target {
             if flags.contains(.noReplace) { throw .EEXIST }
-            if from == to || target.stat.inode == source.stat.inode && source.stat.fileType != .directory { return }
+            if from == to || target.stat.inode == source.stat.inode && source.stat.fileType != .directory { return nil }
             let sourceIsDirectory = source.stat.fileType == .directory
             let targetIsDirectory = target.stat.fileType == .directory
             if sourceIsDirectory && !targetIsDirectory { throw .ENOTDIR }
             if !sourceIsDirectory && targetIsDirectory { throw .EISDIR }
             if targetIsDirectory, try !isEmptyDirectory(to) { throw .ENOTEMPTY }
         }
-        try move(from, source, to, replacing: target)
+        return try move(from, source, to, replacing: target)
     }
 
-    private func move(_ from: RelativePath, _ source: Entry, _ to: RelativePath, replacing target: Entry?) throws(Errno) {
+    private func move(_ from: RelativePath, _ source: Entry, _ to: RelativePath, replacing target: Entry?) throws(Errno) -> RelativePath? {
         let isDirectory = source.stat.fileType == .directory
         let sourceBase = isDirectory ? (source.layer == .base ? source.location : source.basePath) : nil
         try copyUp(to.parent ?? .root)
         try copyUp(from)
-        if let target, target.layer == .storage || target.merged {
-            try removeName(storage.root, to.bytes, directory: target.stat.fileType == .directory)
+        var survivor: RelativePath?
+        if let target {
+            survivor = try removeObject(to, target)
         }
         try MinifoSystem.rename(storage.root, from.bytes, storage.root, to.bytes)
         try meta.rename(from, to: to)
@@ -46,6 +49,7 @@ extension Overlay {
         try settle(from, to, inode: source.stat.inode, ownBase: sourceBase != nil)
         try directoryChanged(from.parent ?? .root)
         if to.parent != from.parent { try directoryChanged(to.parent ?? .root) }
+        return survivor
     }
 
     /// After an object moved in storage and its records with it: hides whatever base object

@@ -81,9 +81,11 @@ public struct Entry: Sendable {
     public var layer: LayerKind
     public var stat: FileStat
     /// Which layer object answers: the storage object's number once there is one, else the
-    /// base object's. It changes when the object is copied up, unlike `stat.inode`, so that a
-    /// file handle bound to the base file and one bound to the copy never share a FUSE node.
-    public var identity: UInt64
+    /// base object's. It changes when the object is copied up, unlike `stat.inode`, which is
+    /// the object's identity in the mount.
+    public var layerObject: UInt64
+    /// The object's identity for as long as it exists: its inode number in the mount.
+    public var identity: UInt64 { stat.inode }
     /// Where the object is in that layer: the mount path in storage; in the base, the path
     /// renames recorded in META lead to.
     public var location: RelativePath
