@@ -55,6 +55,10 @@ public enum FUSEMount {
         if request.readOnly { flags |= mountReadOnly }
         if !request.allowSetUID { flags |= mountNoSetUID }
         if !request.allowDevices { flags |= mountNoDevices }
+        for name in request.genericOptions {
+            guard let option = genericMountOptions[name] else { continue }
+            flags = option.set ? flags | option.flag : flags & ~option.flag
+        }
         do {
             try MinifoSystem.mount(source: request.fileSystemName, target: request.mountPoint,
                                    type: "fuse." + request.subtype, flags: flags, options: options)
@@ -72,6 +76,7 @@ public enum FUSEMount {
         if !request.allowSetUID { options.append("nosuid") }
         if !request.allowDevices { options.append("nodev") }
         if request.nonEmpty { options.append("nonempty") }
+        options += request.genericOptions
         options.append("fsname=" + request.fileSystemName)
         options.append("subtype=" + request.subtype)
         do {

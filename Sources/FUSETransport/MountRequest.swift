@@ -9,6 +9,8 @@ public struct MountRequest: Sendable {
     public var allowSetUID = false
     public var allowDevices = false
     public var nonEmpty = false
+    /// Names from `genericMountOptions` (noatime, noexec, sync...), in the order given.
+    public var genericOptions: [String] = []
 
     public init(mountPoint: String, fileSystemName: String, subtype: String) {
         self.mountPoint = mountPoint

@@ -49,6 +49,7 @@ public struct MountConfiguration: Sendable {
         case ("nopassthrough", nil): passthrough = false
         case ("adopt_base", nil): adoptBase = true
         case ("coherent", nil): coherent = true
+        case (_, nil) where genericMountOptions[name] != nil: request.genericOptions.append(name)
         case ("fsname", let v?) where !v.isEmpty && !v.contains(","): request.fileSystemName = v
         case ("subtype", let v?) where !v.isEmpty && v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }):
             request.subtype = v
@@ -60,7 +61,7 @@ public struct MountConfiguration: Sendable {
             cacheTimeout = seconds
         case ("fsname", _), ("subtype", _):
             throw .badValue(option, name == "fsname" ? "a name without commas" : "letters, digits, '_' or '-'")
-        case (_, _) where Self.known.contains(name):
+        case (_, _) where Self.known.contains(name) || genericMountOptions[name] != nil:
             throw .badValue(option, value == nil ? "a value (\(name)=...)" : "no value")
         default:
             throw .unknownOption(name)

@@ -15,6 +15,18 @@ public let mountReadOnly = UInt(MS_RDONLY)
 public let mountNoSetUID = UInt(MS_NOSUID)
 public let mountNoDevices = UInt(MS_NODEV)
 
+/// The filesystem-independent options mount(8) passes to every filesystem, by name (as
+/// fusermount3 takes them too): the mount(2) flag each one sets or clears.
+public let genericMountOptions: [String: (flag: UInt, set: Bool)] = [
+    "exec": (UInt(MS_NOEXEC), false), "noexec": (UInt(MS_NOEXEC), true),
+    "atime": (UInt(MS_NOATIME), false), "noatime": (UInt(MS_NOATIME), true),
+    "diratime": (UInt(MS_NODIRATIME), false), "nodiratime": (UInt(MS_NODIRATIME), true),
+    "relatime": (UInt(MS_RELATIME), true), "norelatime": (UInt(MS_RELATIME), false),
+    "strictatime": (UInt(MS_STRICTATIME), true), "nostrictatime": (UInt(MS_STRICTATIME), false),
+    "sync": (UInt(MS_SYNCHRONOUS), true), "async": (UInt(MS_SYNCHRONOUS), false),
+    "dirsync": (UInt(MS_DIRSYNC), true),
+]
+
 /// Whether `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT).
 public func isMountRoot(_ path: String) throws(Errno) -> Bool {
     try retrying { cminifo_is_mount_root(path) } == 1

@@ -22,6 +22,9 @@ enum HelpTopic: String, CaseIterable {
           default_permissions    let the kernel check permissions (always on)
           nonempty               allow a mount point that is not empty
           suid, dev              honour set-user-ID bits and device files (root only)
+          noexec, noatime, ...   also exec, atime, diratime, nodiratime, relatime,
+                                 norelatime, strictatime, nostrictatime, sync, async,
+                                 dirsync: the generic options of mount(8)
           fsname=NAME            the source shown by mount(8) and df (default: minifo)
           subtype=NAME           the type shown as fuse.NAME (default: minifo)
           threads=N              worker threads (default 4)

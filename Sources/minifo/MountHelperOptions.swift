@@ -1,3 +1,5 @@
+import MinifoSystem
+
 /// The `-o` options of the mount(8) form, sorted: the directories they name, under minifo's,
 /// mini_fo's and overlayfs's names, and the options left for the daemon. Options that only
 /// mount(8), fstab or mount.fuse3 act on are dropped.
@@ -6,8 +8,8 @@ struct MountHelperOptions {
     var storage: String
     /// overlayfs's work directory: checked to exist, otherwise unused.
     var workDirectory: String?
-    /// With `fsname` the source, as mount(8) was given it: `mount -a` then sees an fstab entry
-    /// that is mounted already as mounted.
+    /// With `fsname` the source mount(8) was given (its canonical path, if it is one): `mount -a`
+    /// then sees an fstab entry that is mounted already as mounted.
     var daemonOptions: [String] = []
 
     /// `source` is mount(8)'s first path: the base, unless an option names the base.
@@ -41,7 +43,7 @@ struct MountHelperOptions {
         guard let storage else { throw .noStorage }
         self.base = base
         self.storage = storage
-        let label = source ?? base
+        let label = (try? canonicalPath(source ?? base)) ?? source ?? base
         if !daemonOptions.contains(where: { $0.hasPrefix("fsname=") }), !label.contains(",") {
             daemonOptions.append("fsname=" + label)
         }

@@ -30,11 +30,15 @@ extension MinifoMountTests {
                 try Self.seed(fixture)
                 // As mount.fuse3 passes them after mount(8) and fstab: fstab-only options included.
                 let result = try run(MountEnvironment.minifo, [
-                    fixture.base, fixture.mountPoint, "-o", "rw,storage=\(fixture.storage),defaults,noauto,x-systemd.automount", "-o", "dev,suid",
+                    fixture.base, fixture.mountPoint, "-o", "rw,storage=\(fixture.storage),defaults,noauto,x-systemd.automount,noatime,noexec",
+                    "-o", "dev,suid",
                 ], timeout: 30)
                 try #require(result.succeeded, "\(result)")
                 #expect(result.stderr.isEmpty, "\(result)")
                 try Self.expectServes(fixture, source: fixture.base)
+                let options = MountEnvironment.mountEntries().last { $0.mountPoint == fixture.mountPoint }?.options ?? []
+                for option in ["noatime", "noexec"] { #expect(options.contains(option), "\(option) missing from \(options)") }
+                for option in ["nosuid", "nodev"] { #expect(!options.contains(option), "\(option) in \(options) despite dev,suid") }
             }
         }
 
