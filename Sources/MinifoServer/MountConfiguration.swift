@@ -98,7 +98,8 @@ public struct MountConfiguration: Sendable {
         }
     }
 
-    private static func existingDirectory(_ path: String, role: String) throws(ConfigurationError) -> String {
+    /// The canonical path of `path`, which must be a directory; `role` names it in the error.
+    public static func existingDirectory(_ path: String, role: String) throws(ConfigurationError) -> String {
         let stat: FileStat
         do {
             stat = try MinifoSystem.stat(path: path)

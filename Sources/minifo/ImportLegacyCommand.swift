@@ -1,4 +1,5 @@
 import ArgumentParser
+import MinifoServer
 import MinifoSystem
 import OverlayCore
 
@@ -58,12 +59,10 @@ struct ImportLegacyCommand: ParsableCommand {
     }
 
     private static func directory(_ path: String, role: String) throws -> String {
-        switch Result(catching: { () throws(Errno) in try MinifoSystem.stat(path: path) }) {
-        case .success(let stat) where stat.fileType == .directory:
-            do { return try canonicalPath(path) } catch { throw fail("cannot use \(role) \(path): \(error)") }
-        case .success: throw fail("\(role) \(path) is not a directory")
-        case .failure(.ENOENT): throw fail("\(role) \(path) does not exist")
-        case .failure(let error): throw fail("cannot use \(role) \(path): \(error)")
+        do {
+            return try MountConfiguration.existingDirectory(path, role: role)
+        } catch {
+            throw fail(error.description)
         }
     }
 }

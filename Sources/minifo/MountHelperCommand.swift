@@ -1,6 +1,5 @@
 import ArgumentParser
 import MinifoServer
-import MinifoSystem
 
 /// The form mount(8) and /etc/fstab use, directly or through mount.fuse3 (`-t fuse.minifo`) or
 /// `mount.minifo` (`-t minifo`): `minifo BASE MOUNTPOINT -o storage=DIR,...`. Also takes mini_fo's
@@ -49,16 +48,9 @@ struct MountHelperCommand: ParsableCommand {
         } catch {
             throw fail(error.description)
         }
-        if let work = sorted.workDirectory {
-            switch Result(catching: { () throws(Errno) in try MinifoSystem.stat(path: work) }) {
-            case .success(let stat) where stat.fileType == .directory: break
-            case .success: throw fail("work directory \(work) is not a directory")
-            case .failure(.ENOENT): throw fail("work directory \(work) does not exist")
-            case .failure(let error): throw fail("cannot use work directory \(work): \(error)")
-            }
-        }
         let configuration: MountConfiguration
         do {
+            if let work = sorted.workDirectory { _ = try MountConfiguration.existingDirectory(work, role: "work directory") }
             configuration = try MountConfiguration(base: sorted.base, storage: sorted.storage, mountPoint: paths[paths.count - 1],
                                                    options: sorted.daemonOptions)
         } catch {
