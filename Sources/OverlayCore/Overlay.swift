@@ -23,6 +23,7 @@ public final class Overlay: Sendable {
         } catch {
             throw .layer(error)
         }
+        if (try? lstatat(storage.root, Names.merge)) != nil { throw .interruptedMerge(storagePath) }
         do {
             meta = try MetaStore(storageRoot: storage.root, basePath: basePath, force: adoptBase, readOnly: readOnly)
         } catch {
@@ -100,11 +101,17 @@ public struct Entry: Sendable {
 public enum OverlayError: Error, CustomStringConvertible {
     case layer(Errno)
     case meta(MetaError)
+    /// `minifo merge` stopped half way: the base is partly merged, and storage must not be
+    /// used until the merge is finished.
+    case interruptedMerge(String)
 
     public var description: String {
         switch self {
         case .layer(let errno): return "cannot open the base and storage directories: \(errno)"
         case .meta(let error): return error.description
+        case .interruptedMerge(let storage):
+            return "a `minifo merge` of \(storage) was interrupted and its base is partly merged; "
+                + "run `minifo merge \(storage)` to finish it"
         }
     }
 }

@@ -38,11 +38,15 @@ public enum Names {
     /// The META file's replacement while a compaction writes it.
     public static let metaReplacement: [UInt8] = meta + Array(".tmp".utf8)
 
+    /// `minifo merge`'s journal at the storage root, and the directory at the base root where
+    /// it sets renamed directories aside; both exist only while a merge runs or is interrupted.
+    public static let merge: [UInt8] = meta + Array(".merge".utf8)
+
     /// Whether `name` in the directory `parent` is one of minifo's own names at the storage
     /// root, which the mount never shows and no one can create through it.
     public static func isMeta(_ name: some Collection<UInt8>, in parent: RelativePath) -> Bool {
         parent.isRoot && (name.elementsEqual(meta) || name.elementsEqual(work) || name.elementsEqual(links)
-                            || name.elementsEqual(metaReplacement))
+                            || name.elementsEqual(metaReplacement) || name.elementsEqual(merge))
     }
 
     /// A name a directory can hold: 1 to 255 bytes, no NUL, no '/', not "." or "..".

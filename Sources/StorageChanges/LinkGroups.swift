@@ -12,6 +12,12 @@ struct LinkGroups {
     private let names: [UInt64: [RelativePath]]
 
     init(_ overlay: Overlay) throws(Errno) {
+        (copies, strays) = try Self.list(overlay)
+        names = copies.isEmpty ? [:] : try Self.baseNames(overlay.base, of: Set(copies.keys))
+    }
+
+    /// The entries of the links directory: the copies by inode number, and the strays.
+    static func list(_ overlay: Overlay) throws(Errno) -> (copies: [UInt64: LayerObject], strays: [RelativePath]) {
         let storage = overlay.storage.root
         let directory = RelativePath(bytes: Names.links)
         var copies: [UInt64: LayerObject] = [:]
@@ -29,9 +35,7 @@ struct LinkGroups {
                 }
             }
         } catch .ENOENT, .ENOTDIR {}
-        self.copies = copies
-        self.strays = strays
-        names = copies.isEmpty ? [:] : try Self.baseNames(overlay.base, of: Set(copies.keys))
+        return (copies, strays)
     }
 
     func baseNames(of inode: UInt64) -> [RelativePath] { names[inode] ?? [] }

@@ -20,7 +20,7 @@ public struct StorageCheck {
         do throws(Errno) {
             lock = repair ? try StorageLock(storage: path, exclusive: true) : nil
         } catch .EAGAIN {
-            throw .mounted(path)
+            throw .mounted(path, then: "repair it")
         } catch {
             throw .io(error, "locking \(path)")
         }

@@ -6,9 +6,7 @@ extension StorageDirectory {
     /// META file, the work and links directories) are never changes; a hard-linked base file
     /// copied to the links directory shows under each of its visible names.
     public func changes() throws(Errno) -> [StorageChange] {
-        var scan = ChangeScan(overlay)
-        try scan.run()
-        return scan.changes.sorted { $0.path.bytes.lexicographicallyPrecedes($1.path.bytes) }
+        try overlay.changes()
     }
 
     /// Where the base object that the mount path `path` showed before anything at `path`
@@ -19,6 +17,13 @@ extension StorageDirectory {
 }
 
 extension Overlay {
+    /// `StorageDirectory.changes()` of this overlay, which may be a mount's own.
+    func changes() throws(Errno) -> [StorageChange] {
+        var scan = ChangeScan(self)
+        try scan.run()
+        return scan.changes.sorted { $0.path.bytes.lexicographicallyPrecedes($1.path.bytes) }
+    }
+
     func originalBasePath(of path: RelativePath) -> RelativePath? {
         guard let parent = path.parent, !meta.isOpaque(parent), let parentBase = basePath(of: parent) else { return nil }
         return parentBase.appending(path.name)

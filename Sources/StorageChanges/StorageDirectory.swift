@@ -1,8 +1,8 @@
 import MinifoSystem
 import OverlayCore
 
-/// A storage directory opened for reading, mounted or not, with the base its META file names.
-/// Nothing here writes: the META file is read as a read-only mount reads it.
+/// A storage directory, mounted or not, with the base its META file names. Opened for reading,
+/// nothing here writes: the META file is read as a read-only mount reads it.
 public final class StorageDirectory: Sendable {
     /// The storage directory, canonical.
     public let path: String
@@ -11,17 +11,32 @@ public final class StorageDirectory: Sendable {
     /// The merged view, read-only.
     public let overlay: Overlay
 
-    public init(_ given: String) throws(StorageError) {
+    /// `writable` opens the overlay for changes, for which the caller holds `lockExclusively`.
+    public init(_ given: String, writable: Bool = false) throws(StorageError) {
         path = try Self.directory(given)
         base = try Self.recordedBase(path)
         try Self.checkBase(base, storage: path)
         do {
-            overlay = try Overlay(base: base, storage: path, readOnly: true)
+            overlay = try Overlay(base: base, storage: path, readOnly: !writable)
         } catch {
             switch error {
             case .meta(let metaError): throw .damaged(path, metaError)
             case .layer(let errno): throw .io(errno, "opening \(base) and \(path)")
+            case .interruptedMerge: throw .interruptedMerge(path)
             }
+        }
+    }
+
+    /// Locks the storage directory `given` against mounts and other tools, as a tool that
+    /// writes storage must; nil when a mount's daemon or another tool holds it.
+    public static func lockExclusively(_ given: String) throws(StorageError) -> StorageLock? {
+        let path = try directory(given)
+        do {
+            return try StorageLock(storage: path, exclusive: true)
+        } catch .EAGAIN {
+            return nil
+        } catch {
+            throw .io(error, "locking \(path)")
         }
     }
 

@@ -12,8 +12,10 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case baseNested(storage: String, base: String)
     /// The META file cannot be read: a damaged header or record.
     case damaged(String, MetaError)
-    /// A mount's daemon holds the storage directory.
-    case mounted(String)
+    /// A mount's daemon holds the storage directory; the string says what to do once unmounted.
+    case mounted(String, then: String)
+    /// `minifo merge` was interrupted: the base is partly merged.
+    case interruptedMerge(String)
     case io(Errno, String)
 
     public var description: String {
@@ -38,8 +40,10 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
                     + "\(reason); keep a copy of it, then run `minifo check --repair \(storage)`"
             }
             return "\(storage): \(error)"
-        case .mounted(let storage):
-            return "\(storage) is mounted (its daemon holds it); unmount it with `minifo umount MOUNTPOINT`, then repair it"
+        case .mounted(let storage, let action):
+            return "\(storage) is mounted (its daemon holds it); unmount it with `minifo umount MOUNTPOINT`, then \(action)"
+        case .interruptedMerge(let storage):
+            return OverlayError.interruptedMerge(storage).description
         case .io(let errno, let context):
             return "\(context): \(errno)"
         }

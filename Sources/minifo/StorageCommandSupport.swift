@@ -2,12 +2,13 @@ import MinifoSystem
 import OverlayCore
 import StorageChanges
 
-/// Opens STORAGE for status, diff and export: a bad directory, a missing base or a damaged
-/// META file ends the command with one line. Repairs made while reading are warned about.
-func openStorage(_ path: String) throws -> StorageDirectory {
+/// Opens STORAGE for status, diff and export (or, `writable`, for revert, with its lock held):
+/// a bad directory, a missing base or a damaged META file ends the command with one line.
+/// Repairs made while reading are warned about.
+func openStorage(_ path: String, writable: Bool = false) throws -> StorageDirectory {
     let storage: StorageDirectory
     do {
-        storage = try StorageDirectory(path)
+        storage = try StorageDirectory(path, writable: writable)
     } catch {
         throw fail(error.description)
     }
