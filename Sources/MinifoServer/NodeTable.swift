@@ -42,6 +42,9 @@ final class NodeTable: Sendable {
     private let open = Mutex<[UInt64: OpenState]>([:])
     /// Identities whose node was superseded, with the node ID that stands for them now.
     private let aliases = Mutex<[UInt64: UInt64]>([:])
+    /// What the kernel's nodes without a name looked like when their name went, for fstat(2)
+    /// of an open FIFO, device or directory whose name is gone.
+    private let removedStats = Mutex<[UInt64: FileStat]>([:])
     private let aliasCount = Atomic<Int>(0)
     private let lastAlias = Atomic<UInt64>(0)
     /// Superseding node IDs come from a range inode numbers in the mount never reach.
@@ -155,8 +158,10 @@ final class NodeTable: Sendable {
     /// `displaced` known as `to` go to `displacedTo` (`from` for RENAME_EXCHANGE, where a
     /// replaced file's other names find it, or `removed`). A node shared by hard links is known
     /// by one of its names only, and keeps it when another goes.
-    func rename(_ moved: [UInt64], from: Place, to: Place, displaced: [UInt64] = [], displacedTo: Place? = nil) {
-        nodes.withLock { nodes in
+    /// `lastStat` is what a node left without a name looked like.
+    func rename(_ moved: [UInt64], from: Place, to: Place, displaced: [UInt64] = [], displacedTo: Place? = nil,
+                lastStat: FileStat? = nil) {
+        let orphans = nodes.withLock { nodes in
             func isAt(_ id: UInt64, _ place: Place) -> Bool {
                 guard id != Self.rootID, let node = nodes[id] else { return false }
                 return node.parent == place.parent && node.name.elementsEqual(place.name)
@@ -173,7 +178,32 @@ final class NodeTable: Sendable {
                     nodes[id]!.name = Array(displacedTo.name)
                 }
             }
+            return (to.parent == Self.removed.parent ? movers : [])
+                + (displacedTo?.parent == Self.removed.parent ? swappers : [])
         }
+        guard var lastStat, !orphans.isEmpty else { return }
+        lastStat.linkCount = lastStat.fileType == .directory ? 0 : lastStat.linkCount - min(lastStat.linkCount, 1)
+        lastStat.changeTime = Timespec.now
+        removedStats.withLock { stats in
+            for id in orphans { stats[id] = lastStat }
+        }
+    }
+
+    /// Changes what a node without a name looks like; ENOENT for a node with a name.
+    func changeLastStat(of nodeID: UInt64, _ body: (inout FileStat) -> Void) throws(Errno) -> FileStat {
+        try removedStats.withLock { (stats) throws(Errno) -> FileStat in
+            guard var stat = stats[nodeID] else { throw .ENOENT }
+            body(&stat)
+            stat.changeTime = Timespec.now
+            stats[nodeID] = stat
+            return stat
+        }
+    }
+
+    /// What the node without a name looked like when its name went; ENOENT for any other.
+    func lastStat(of nodeID: UInt64) throws(Errno) -> FileStat {
+        guard let stat = removedStats.withLock({ $0[nodeID] }) else { throw .ENOENT }
+        return stat
     }
 
     func forget(_ nodeID: UInt64, count: UInt64) {
@@ -183,6 +213,7 @@ final class NodeTable: Sendable {
             node.lookups -= min(count, node.lookups)
             if node.lookups == 0 {
                 nodes[nodeID] = nil
+                removedStats.withLock { _ = $0.removeValue(forKey: nodeID) }
                 if nodeID & Self.aliasRange != 0 { dropAlias(nodeID) }
             } else {
                 nodes[nodeID] = node

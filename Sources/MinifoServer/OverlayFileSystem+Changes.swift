@@ -64,21 +64,24 @@ extension OverlayFileSystem {
         let parentPath = try nodes.path(of: parent)
         let newParentPath = try nodes.path(of: newParent)
         let moved = nodes.nodeIDs(for: try overlay.lookup(name, in: parentPath).1.identity)
-        let displaced = (try? overlay.lookup(newName, in: newParentPath)).map { nodes.nodeIDs(for: $0.1.identity) } ?? []
+        let target = try? overlay.lookup(newName, in: newParentPath).1
+        let displaced = target.map { nodes.nodeIDs(for: $0.identity) } ?? []
         let survivor = try overlay.rename(name, in: parentPath, to: newName, in: newParentPath, flags: renameFlags)
         let displacedTo: NodeTable.Place = renameFlags.contains(.exchange) ? (parent, name)
             : survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed
-        nodes.rename(moved, from: (parent, name), to: (newParent, newName), displaced: displaced, displacedTo: displacedTo)
+        nodes.rename(moved, from: (parent, name), to: (newParent, newName), displaced: displaced, displacedTo: displacedTo,
+                     lastStat: target?.stat)
     }
 
     /// UNLINK and RMDIR. Nodes known by the removed name of a file that other names still show
     /// follow it to where those names find it; the others are left without a name.
     func remove(_ name: ArraySlice<UInt8>, in parent: UInt64, directory: Bool) throws(Errno) {
         let parentPath = try nodes.path(of: parent)
-        let removed = nodes.nodeIDs(for: try overlay.lookup(name, in: parentPath).1.identity)
+        let entry = try overlay.lookup(name, in: parentPath).1
+        let removed = nodes.nodeIDs(for: entry.identity)
         let survivor = try overlay.remove(name, in: parentPath, directory: directory)
         nodes.rename(removed, from: (parent, name),
-                     to: survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed)
+                     to: survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed, lastStat: entry.stat)
     }
 
     func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {
@@ -101,8 +104,11 @@ extension OverlayFileSystem {
         do {
             return Attr(try overlay.changeAttributes(try nodes.path(of: node), change, fd: fd).stat)
         } catch .ENOENT {
-            // Every name of the file is gone; a descriptor open on it still changes it.
-            guard let open = fd ?? nodes.openDescriptor(node) else { throw .ENOENT }
+            // Every name of the file is gone; a descriptor open on it still changes it. A FIFO,
+            // device or directory has none here, and nothing but its fstat(2) can show it.
+            guard let open = fd ?? nodes.openDescriptor(node) else {
+                return Attr(try nodes.changeLastStat(of: node) { $0.apply(change) })
+            }
             var stat = try overlay.changeAttributes(openFile: open, change)
             stat.inode = nodes.inode(of: node) ?? stat.inode
             return Attr(stat)
@@ -140,5 +146,17 @@ extension NewObject {
         let minor = UInt64((rdev & 0xff) | ((rdev >> 12) & 0xfff00))
         let device = ((major & 0xfff) << 8) | (minor & 0xff) | ((major & ~0xfff) << 32) | ((minor & ~0xff) << 12)
         return .node(device: device)
+    }
+}
+
+extension FileStat {
+    /// SETATTR applied to attributes held in memory only.
+    mutating func apply(_ change: AttributeChange) {
+        if let mode = change.mode { self.mode = (self.mode & 0o170000) | (mode & 0o7777) }
+        if let uid = change.uid { self.uid = uid }
+        if let gid = change.gid { self.gid = gid }
+        if let size = change.size { self.size = size }
+        if let time = change.accessTime.resolved { accessTime = time }
+        if let time = change.modificationTime.resolved { modificationTime = time }
     }
 }

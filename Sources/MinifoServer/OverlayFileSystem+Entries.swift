@@ -23,7 +23,8 @@ extension OverlayFileSystem {
             return Attr(try overlay.lookup(try nodes.path(of: node)).stat)
         } catch .ENOENT {
             let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
-            guard let fd else { throw .ENOENT }
+            // FIFOs, sockets, devices and directories have no descriptor here.
+            guard let fd else { return Attr(try nodes.lastStat(of: node)) }
             var stat = try fstat(fd)
             stat.inode = nodes.inode(of: node) ?? stat.inode
             return Attr(stat)

@@ -28,6 +28,15 @@ public enum TimeChange: Sendable, Equatable {
     case now
     case omit
 
+    /// The time this change sets, with `.now` read from the clock; nil for `.omit`.
+    public var resolved: Timespec? {
+        switch self {
+        case .set(let time): return time
+        case .now: return Timespec.now
+        case .omit: return nil
+        }
+    }
+
     var value: timespec {
         switch self {
         case .set(let t): return timespec(tv_sec: Int(t.seconds), tv_nsec: Int(t.nanoseconds))

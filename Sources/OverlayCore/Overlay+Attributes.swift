@@ -112,14 +112,3 @@ extension Overlay {
         try changeTimes(storage.root, path.bytes, access: .omit, modification: .now)
     }
 }
-
-extension TimeChange {
-    /// The time this change sets, with `.now` read from the clock; nil for `.omit`.
-    var resolved: Timespec? {
-        switch self {
-        case .set(let time): return time
-        case .now: return Timespec.now
-        case .omit: return nil
-        }
-    }
-}

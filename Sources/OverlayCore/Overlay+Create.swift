@@ -115,15 +115,13 @@ extension Overlay {
         guard source.stat.fileType != .directory else { throw .EPERM }
         try copyUp(path)
         try copyUp(parent)
-        if source.stat.fileType == .regular { try makeLinkGroup(path, inode: source.stat.inode) }
+        if source.stat.fileType != .directory { try makeLinkGroup(path, inode: source.stat.inode) }
         try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
         try directoryChanged(parent)
         // Both names are one file: the new one reports the inode number the first one has.
-        var entry = try lookup(newPath)
-        if entry.stat.inode != source.stat.inode {
+        if try lookup(newPath).stat.inode != source.stat.inode {
             try meta.setInode(newPath, source.stat.inode)
-            entry.stat.inode = source.stat.inode
         }
-        return (newPath, entry)
+        return (newPath, try lookup(newPath))
     }
 }

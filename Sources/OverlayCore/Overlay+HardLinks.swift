@@ -1,6 +1,7 @@
 import MinifoSystem
 
-/// A base file with several names stays one file. The first name written through is copied to
+/// A base file with several names stays one file (any object but a directory: symlinks,
+/// FIFOs and devices can have hard links too). The first name written through is copied to
 /// a shared copy in the links directory, named by the file's inode number in the mount; every
 /// other name shows that copy, and joins it (a hard link in storage) when it is itself copied
 /// up. META counts the names that still show the base object, so the link count the mount
@@ -25,7 +26,7 @@ extension Overlay {
     func baseLinkGroup(_ path: RelativePath) -> (group: RelativePath, baseLinks: UInt64)? {
         guard (try? lstatat(storage.root, path.bytes)) == nil,
               let basePath = basePath(of: path), let stat = try? lstatat(base.root, basePath.bytes),
-              stat.fileType == .regular, stat.linkCount > 1 else { return nil }
+              stat.fileType != .directory, stat.linkCount > 1 else { return nil }
         return (linkGroup(inode: inodes.number(device: stat.device, inode: stat.inode, in: .base)), stat.linkCount)
     }
 
@@ -50,7 +51,7 @@ extension Overlay {
     /// The shared copy `entry` is a name of, once one of its names is gone: nil if it has
     /// none, or if no name shows it any more, in which case it is dropped.
     func sharedCopy(of entry: Entry) throws(Errno) -> RelativePath? {
-        guard entry.stat.fileType == .regular else { return nil }
+        guard entry.stat.fileType != .directory else { return nil }
         let group = linkGroup(inode: entry.stat.inode)
         guard let shared = try? lstatat(storage.root, group.bytes),
               inodes.number(device: shared.device, inode: shared.inode, in: .storage) == entry.layerObject else { return nil }
@@ -65,6 +66,6 @@ extension Overlay {
     /// Whether changing `entry`'s metadata must go to a storage copy every name shares, rather
     /// than to a META record that only its own path would show.
     func isSharedFile(_ entry: Entry) -> Bool {
-        entry.stat.fileType == .regular && entry.stat.linkCount > 1
+        entry.stat.fileType != .directory && entry.stat.linkCount > 1
     }
 }

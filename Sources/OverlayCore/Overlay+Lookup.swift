@@ -31,7 +31,7 @@ extension Overlay {
                 if let recorded = meta.attributes(path) { stat.apply(recorded) }
             }
             let baseNumber = inodes.number(device: baseStat.device, inode: baseStat.inode, in: .base)
-            if stat.fileType == .regular && stat.linkCount > 1 {
+            if stat.fileType != .directory && stat.linkCount > 1 {
                 stat.linkCount = try sharedLinkCount(stat, inode: baseNumber, baseLinks: baseStat.linkCount)
             }
             stat.inode = baseNumber
@@ -41,14 +41,14 @@ extension Overlay {
                           basePath: bothDirectories ? basePath : nil, merged: bothDirectories && !meta.isOpaque(path))
         case (var stat?, nil):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            if stat.fileType == .regular && stat.linkCount > 1 {
+            if stat.fileType != .directory && stat.linkCount > 1 {
                 // A name made by LINK, or by RENAME of another name of a hard-linked file.
                 stat.linkCount = try sharedLinkCount(stat, inode: meta.inode(path) ?? stat.inode, baseLinks: 0)
             }
             entry = Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: path, basePath: nil, merged: false)
         case (nil, var stat?):
             stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .base)
-            if stat.fileType == .regular && stat.linkCount > 1,
+            if stat.fileType != .directory && stat.linkCount > 1,
                case let group = linkGroup(inode: stat.inode), var shared = try statIfPresent(storage.root, group) {
                 // A hard-linked base file another name of which was copied up: this name shows that copy.
                 let layerObject = inodes.number(device: shared.device, inode: shared.inode, in: .storage)
@@ -57,7 +57,7 @@ extension Overlay {
                 entry = Entry(layer: .storage, stat: shared, layerObject: layerObject, location: group, basePath: basePath, merged: false)
                 break
             }
-            if stat.fileType == .regular && stat.linkCount > 1 {
+            if stat.fileType != .directory && stat.linkCount > 1 {
                 stat.linkCount = linkCount(group: linkGroup(inode: stat.inode), baseLinks: stat.linkCount, sharedLinks: nil)
             }
             if let recorded = meta.attributes(path) { stat.apply(recorded) }
@@ -79,20 +79,20 @@ extension Overlay {
 
     /// Where the base object for the mount path `path` is, or nil if it has none: a component
     /// deleted, or below an opaque directory. A renamed directory's base part is wherever its
-    /// redirect points, and so is everything below it.
+    /// redirect points, and so is everything below it, even in an opaque directory.
     public func basePath(of path: RelativePath) -> RelativePath? {
         if path.isRoot { return .root }
         var mountPath = RelativePath.root
-        var basePath = RelativePath.root
+        var basePath: RelativePath? = .root
         for component in path.bytes.split(separator: 0x2F) {
-            if meta.isOpaque(mountPath) { return nil }
+            let inOpaque = meta.isOpaque(mountPath)
             mountPath = mountPath.appending(component)
             if let redirect = meta.redirect(mountPath) {
                 basePath = redirect
-            } else if meta.isDeleted(mountPath) {
-                return nil
+            } else if inOpaque || meta.isDeleted(mountPath) {
+                basePath = nil
             } else {
-                basePath = basePath.appending(component)
+                basePath = basePath?.appending(component)
             }
         }
         return basePath
