@@ -15,6 +15,7 @@ import config
 import machine
 import report
 from dataset import Dataset, log
+from probes import drop_caches, read_file
 from rows import NOT_NATIVE, PROBES, Run, rows
 from systems import all_systems, unmount_all
 
@@ -34,15 +35,24 @@ def chosen(items, variable, name):
     return [item for item in items if name(item) in names]
 
 
+def prime(dataset):
+    """On a virtual machine the host caches the disk too, and the first reader of a file pays
+    for it: read the big files once, untimed, so no system pays for that alone."""
+    drop_caches()
+    for name in ("seq.bin", "rand.bin"):
+        read_file(os.path.join(dataset.base, name))
+
+
 def measure(systems, probes, dataset, scratch, reps):
     samples, notes, errors = {}, set(), []
+    prime(dataset)
     for rep in range(reps):
         for index, probe in enumerate(probes):
             shift = (rep + index) % len(systems)
             for system in systems[shift:] + systems[:shift]:
                 if system.name == "native" and probe in NOT_NATIVE:
                     continue
-                run = Run(system, dataset, scratch)
+                run = Run(system, dataset, scratch, probe.__name__)
                 try:
                     figures = probe(run)
                 except Exception as error:   # one failing system must not end the whole run
@@ -84,7 +94,8 @@ def main():
 
     figures = report.medians(samples)
     table_rows = [r for r in rows(sizes, dataset.tree_entries) if r.key in figures]
-    table, misses = report.table(table_rows, figures, reps)
+    names = [system.name for system in systems]
+    table, misses = report.table(table_rows, figures, reps, names)
     info = machine.describe(bench_dir, minifo)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d")
     name = f"{stamp}-{info['host']}" + ("" if sizes.name == "full" else f"-{sizes.name}")
@@ -100,8 +111,8 @@ def main():
              "(the machine was shared with other work, so single figures are noisy).", "",
              "| machine | |", "|---|---|"]
     lines += [f"| {key} | {value} |" for key, value in info.items()]
-    lines += ["", f"kernel overlayfs options: `{all_systems(minifo)[1].options or 'defaults'}`; minifo options: "
-              f"`{all_systems(minifo)[2].options or 'defaults'}`; unionfs-fuse `-o cow,use_ino,hide_meta_files`.",
+    options = "; ".join(f"{s.name}: `{s.options or 'defaults'}`" for s in systems if hasattr(s, "options"))
+    lines += ["", f"Mount options: {options}; unionfs-fuse: `-o cow,use_ino,hide_meta_files`.",
               "", f"![chart]({name}.png)", "", table, ""]
     lines += ["", "Rows where minifo misses its target:" if misses else "minifo meets every target.", ""]
     lines += [f"- {r.title}" for r in misses]
@@ -115,7 +126,7 @@ def main():
         json.dump({"machine": info, "sizes": sizes.name, "reps": reps, "samples": samples,
                    "notes": notes, "errors": errors}, out, indent=1)
     chart.draw(os.path.join(results, name + ".png"), table_rows, figures,
-               f"minifo benchmark {stamp}, {info['host']}: medians of {reps} runs")
+               f"minifo benchmark {stamp}, {info['host']}: medians of {reps} runs", names)
     print(markdown)
     log(f"results in {results}/{name}.md, .json and .png")
     return 1 if errors else 0

@@ -5,14 +5,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 COLORS = {"native": "#7f7f7f", "overlayfs": "#1f77b4", "minifo": "#d62728",
-          "fuse-overlayfs": "#2ca02c", "unionfs-fuse": "#9467bd"}
+          "fuse-overlayfs": "#2ca02c", "unionfs-fuse": "#9467bd", "minifo-b": "#ff7f0e"}
 MEMORY_UNITS = ("KiB", "B")
 
 
-def draw(path, rows, figures_by_row, title):
+def draw(path, rows, figures_by_row, title, systems):
     speed_rows = [r for r in rows if r.unit not in MEMORY_UNITS and figures_by_row.get(r.key, {}).get("overlayfs")]
     memory_rows = [r for r in rows if r.unit in MEMORY_UNITS and figures_by_row.get(r.key)]
-    systems = [s for s in COLORS if s != "overlayfs"]
+    daemons = [s for s in systems if s not in ("native", "overlayfs")]
+    systems = [s for s in systems if s != "overlayfs"]
     figure, (speed, memory) = plt.subplots(
         2, 1, figsize=(11, 0.42 * len(speed_rows) + 0.5 * len(memory_rows) + 3),
         gridspec_kw={"height_ratios": [max(1, len(speed_rows)), max(1, len(memory_rows)) * 1.2]})
@@ -36,7 +37,6 @@ def draw(path, rows, figures_by_row, title):
     speed.legend(fontsize=7, loc="lower right")
     speed.set_title(title, fontsize=10)
 
-    daemons = ["minifo", "fuse-overlayfs", "unionfs-fuse"]
     height = 0.8 / len(daemons)
     for index, system in enumerate(daemons):
         ys, xs = [], []

@@ -104,7 +104,7 @@ class Dataset:
         self.tree_entries = 1 + sizes.tree_dirs * (1 + sizes.tree_files)
 
     def deleted_upper(self, system_name):
-        return os.path.join(self.uppers, system_name)
+        return os.path.join(self.uppers, "minifo" if system_name.startswith("minifo") else system_name)
 
     def prepare(self):
         stamp = os.path.join(self.data, f".complete-v{VERSION}")

@@ -1,9 +1,6 @@
 """Medians, ratios and targets, as a markdown table."""
 import statistics
 
-SYSTEMS = ["native", "overlayfs", "minifo", "fuse-overlayfs", "unionfs-fuse"]
-
-
 def medians(samples):
     return {key: {system: statistics.median(values) for system, values in by_system.items() if values}
             for key, by_system in samples.items()}
@@ -42,20 +39,20 @@ def verdict(row, figures):
     raise ValueError(row.target)
 
 
-def table(rows, figures_by_row, reps):
+def table(rows, figures_by_row, reps, systems):
     lines = [
         f"Each cell: median of {reps} runs, then (ratio to native / ratio to kernel overlayfs) of that "
         "median. Ratios are figure ÷ reference, so for MB/s, IOPS and ops/s higher is better and for "
         "s, ms, KiB and B lower is better. Targets apply to minifo.",
         "",
-        "| row | unit | " + " | ".join(SYSTEMS) + " | minifo target | met |",
-        "|---|---|" + "---:|" * len(SYSTEMS) + "---|---|",
+        "| row | unit | " + " | ".join(systems) + " | minifo target | met |",
+        "|---|---|" + "---:|" * len(systems) + "---|---|",
     ]
     misses = []
     for row in rows:
         figures = figures_by_row.get(row.key, {})
         cells = []
-        for system in SYSTEMS:
+        for system in systems:
             value = figures.get(system)
             if value is None:
                 cells.append("—")

@@ -3,6 +3,8 @@ fresh mounts of one system and returns figures for one or more rows."""
 import os
 from dataclasses import dataclass
 
+import profiler
+
 from probes import Timer, copy_up, drop_caches, fio, first_write, mbs, read_file, rename_tree, walk, write_file
 from probes import run as run_command
 from systems import rss_kib
@@ -63,20 +65,26 @@ def rows(sizes, tree_entries):
 class Run:
     """One probe on one system: makes its instances and closes them at the end."""
 
-    def __init__(self, system, dataset, scratch):
+    def __init__(self, system, dataset, scratch, probe_name=""):
+        self.probe_name = probe_name
         self.system = system
         self.dataset = dataset
         self.sizes = dataset.sizes
         self.scratch = scratch
         self.instances = []
+        self.profilers = []
 
     def instance(self, upper=None):
-        directory = os.path.join(self.scratch, f"{self.system.name}-{len(os.listdir(self.scratch))}")
-        instance = self.system.instance(self.dataset.base, directory, upper)
+        name = f"{self.system.name}-{len(os.listdir(self.scratch))}"
+        instance = self.system.instance(self.dataset.base, os.path.join(self.scratch, name), upper)
         self.instances.append(instance)
+        if running := profiler.start(self.system, instance.pid, f"{self.probe_name}-{name}"):
+            self.profilers.append(running)
         return instance
 
     def close(self):
+        while self.profilers:
+            self.profilers.pop().stop()
         while self.instances:
             self.instances.pop().close()
 

@@ -144,12 +144,12 @@ class KernelOverlay(System):
 
 
 class Minifo(System):
-    name = "minifo"
     daemon = True
-    options = os.environ.get("MINIFO_OPTIONS", "")
 
-    def __init__(self, binary):
+    def __init__(self, binary, name="minifo", options=""):
         self.binary = binary
+        self.name = name
+        self.options = options
 
     def mount_command(self, base, upper, work, mount_point):
         options = ["-o", self.options] if self.options else []
@@ -176,4 +176,11 @@ class UnionfsFuse(System):
 
 
 def all_systems(minifo_binary):
-    return [Native(), KernelOverlay(), Minifo(minifo_binary), FuseOverlayfs(), UnionfsFuse()]
+    """The five systems; MINIFO_B (another build) or MINIFO_B_OPTIONS add a second minifo,
+    "minifo-b", measured interleaved with the first to compare a change."""
+    systems = [Native(), KernelOverlay(), Minifo(minifo_binary, options=os.environ.get("MINIFO_OPTIONS", "")),
+               FuseOverlayfs(), UnionfsFuse()]
+    if os.environ.get("MINIFO_B") or os.environ.get("MINIFO_B_OPTIONS"):
+        systems.append(Minifo(os.environ.get("MINIFO_B") or minifo_binary, "minifo-b",
+                              os.environ.get("MINIFO_B_OPTIONS", "")))
+    return systems
