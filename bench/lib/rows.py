@@ -1,6 +1,7 @@
 """What is measured: the rows of the table, and the probes that produce them. Each probe runs on
 fresh mounts of one system and returns figures for one or more rows."""
 import os
+import time
 from dataclasses import dataclass
 
 import profiler
@@ -183,6 +184,7 @@ def stat_tree(run):
     fs = run.instance()
     figures = {}
     if fs.pid:
+        time.sleep(1)   # minifo reports ready before it drops its start-up pages
         figures["rss_idle"] = rss_kib(fs.pid)
     drop_caches()
     with Timer() as cold:
