@@ -33,8 +33,7 @@ extension Overlay {
     }
 
     private func move(_ from: RelativePath, _ source: Entry, _ to: RelativePath, replacing target: Entry?) throws(Errno) -> RelativePath? {
-        let isDirectory = source.stat.fileType == .directory
-        let sourceBase = isDirectory ? (source.layer == .base ? source.location : source.basePath) : nil
+        let sourceBase = source.directoryBase
         try copyUp(to.parent ?? .root)
         try copyUp(from)
         var survivor: RelativePath?
@@ -62,12 +61,10 @@ extension Overlay {
     }
 
     /// RENAME_EXCHANGE: both objects are copied up and swapped in storage, with their records.
+    /// A directory's base part follows it as a redirect, as in a plain rename.
     private func exchange(_ a: RelativePath, _ first: Entry, _ b: RelativePath, _ second: Entry) throws(Errno) {
-        if first.stat.fileType == .directory && first.layer != .storage || first.merged
-            || second.stat.fileType == .directory && second.layer != .storage || second.merged {
-            // Swapping the base parts of two directories would need both redirects at once.
-            throw .EXDEV
-        }
+        let firstBase = first.directoryBase
+        let secondBase = second.directoryBase
         try copyUp(a)
         try copyUp(b)
         try MinifoSystem.rename(storage.root, a.bytes, storage.root, b.bytes, flags: .exchange)
@@ -75,9 +72,19 @@ extension Overlay {
         try meta.rename(a, to: swap)
         try meta.rename(b, to: a)
         try meta.rename(swap, to: b)
-        try settle(b, a, inode: second.stat.inode, ownBase: false)
-        try settle(a, b, inode: first.stat.inode, ownBase: false)
+        if first.stat.fileType == .directory { try meta.setRedirect(b, to: firstBase) }
+        if second.stat.fileType == .directory { try meta.setRedirect(a, to: secondBase) }
+        try settle(b, a, inode: second.stat.inode, ownBase: secondBase != nil)
+        try settle(a, b, inode: first.stat.inode, ownBase: firstBase != nil)
         try directoryChanged(a.parent ?? .root)
         if b.parent != a.parent { try directoryChanged(b.parent ?? .root) }
+    }
+}
+
+extension Entry {
+    /// The base directory whose entries this directory shows, which follows it when it moves.
+    var directoryBase: RelativePath? {
+        guard stat.fileType == .directory else { return nil }
+        return layer == .base ? location : basePath
     }
 }

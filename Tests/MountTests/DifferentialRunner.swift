@@ -78,19 +78,16 @@ final class DiffSession {
     let storage: String
     let mount: DiffSide
     let reference: DiffSide
-    let strictExchange: Bool
     let ignoring: Set<String>
     let options: [String]
     let selfTest: Bool
     private(set) var mounted = false
-    var knownGaps: [String: Int] = [:]
     var treeChecks = 0
     var remounts = 0
 
     init(fixture: MountFixture, name: String, config: DiffConfig, options: [String]) throws {
         self.fixture = fixture
         self.options = options
-        strictExchange = config.strictExchange
         ignoring = config.ignoring
         directory = fixture.root + "/" + name
         storage = directory + "/storage"
@@ -163,16 +160,6 @@ final class DiffSession {
             return compareTrees().map { diverged("tree: \($0.0)", $0.1) }
         case .remount:
             return remount().map { diverged($0.0, $0.1) }
-        case let .rename(from, to, flags) where flags == DiffFlags.renameExchange && !strictExchange:
-            let m = mount.execute(op)
-            if m.rc == -Int(EXDEV) && (reference.probe(from).isDirectory || reference.probe(to).isDirectory) {
-                // Known gap (brief): RENAME_EXCHANGE of directories with a base part answers
-                // EXDEV for now. The reference is left alone and the sequence goes on.
-                knownGaps["RENAME_EXCHANGE of a directory answered EXDEV", default: 0] += 1
-                return nil
-            }
-            let r = reference.execute(op)
-            if let d = compare(m, r) { return diverged("\(op.kind): \(d.0)", d.1) }
         default:
             let m = mount.execute(op)
             let r = reference.execute(op)
@@ -256,19 +243,11 @@ final class DiffSession {
     }
 }
 
-extension DiffProbe {
-    var isDirectory: Bool {
-        if case let .found(st) = self { return st.type == .directory }
-        return false
-    }
-}
-
 /// The settings, from the environment (see DifferentialTests.swift).
 struct DiffConfig: Sendable {
     var operations = 400
     var checkEvery = 100
     var minimizeSeconds = 60.0
-    var strictExchange = false
     /// Fields not compared (exploration aid only; see DifferentialTests.swift).
     var ignoring: Set<String> = []
     /// `-o` options for every seed, when set; else `mountOptions(seed:)` alternates.
@@ -299,7 +278,6 @@ struct DiffConfig: Sendable {
         if let n = env["MINIFO_DIFF_OPS"].flatMap({ Int($0) }), n > 0 { config.operations = n }
         if let n = env["MINIFO_DIFF_CHECK_EVERY"].flatMap({ Int($0) }), n > 0 { config.checkEvery = n }
         if let s = env["MINIFO_DIFF_MINIMIZE"].flatMap({ Double($0) }), s >= 0 { config.minimizeSeconds = s }
-        config.strictExchange = env["MINIFO_DIFF_STRICT_EXCHANGE"] == "1"
         if let options = env["MINIFO_DIFF_MOUNT_OPTIONS"] {
             config.fixedMountOptions = options.isEmpty ? [] : [options]
         }
@@ -333,7 +311,6 @@ struct DiffReport {
     var ran: [DiffOp] = []
     var treeChecks = 0
     var remounts = 0
-    var knownGaps: [String: Int] = [:]
     var divergence: DiffDivergence?
     var options: [String] = []
     var selfTest = false
@@ -343,9 +320,6 @@ struct DiffReport {
     var summary: String {
         let how = selfTest ? "self-test, two plain copies" : options.isEmpty ? "default options" : "-o " + options.joined(separator: ",")
         var text = "seed \(seed) (\(how)): \(generated) operations, \(treeChecks) tree comparisons, \(remounts) remounts"
-        if !knownGaps.isEmpty {
-            text += "; known gaps skipped: " + knownGaps.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
-        }
         if let divergence {
             text += "; DIVERGED at operation #\(divergence.index) (\(divergence.signature))"
         } else {
@@ -401,7 +375,6 @@ struct DiffRunner {
         report.divergence = divergence
         report.treeChecks = session.treeChecks
         report.remounts = session.remounts
-        report.knownGaps = session.knownGaps
 
         if let divergence, config.minimizeSeconds > 0 {
             var minimizer = DiffMinimizer(fixture: fixture, config: config, options: options,

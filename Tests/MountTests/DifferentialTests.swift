@@ -25,11 +25,7 @@
 // operation) for up to MINIFO_DIFF_MINIMIZE seconds; the failure names the seed, the
 // operation and both results, and prints the shrunk sequence with a Python reproducer.
 //
-// Known gaps left out (brief): RENAME_EXCHANGE involving a directory that has a base part
-// answers EXDEV for now; when the mount gives EXDEV for an exchange with a directory the
-// reference is left alone and the run goes on (counted in the summary;
-// MINIFO_DIFF_STRICT_EXCHANGE=1 makes it a divergence). Descriptors held open are opened for
-// writing only: a descriptor opened read-only before its file's copy-up keeps the base data by
+// Descriptors held open are opened for writing only: a descriptor opened read-only before its file's copy-up keeps the base data by
 // design (README), which a plain directory cannot mimic.
 //
 // CI (3 seeds × 400 operations, in `swift test`):
@@ -41,7 +37,6 @@
 //     MINIFO_DIFF_OPS           operations per seed (default 400)
 //     MINIFO_DIFF_CHECK_EVERY   whole-tree comparison every N operations (default 100)
 //     MINIFO_DIFF_MINIMIZE      seconds to spend shrinking a divergence (default 60; 0 = off)
-//     MINIFO_DIFF_STRICT_EXCHANGE=1  count EXDEV from RENAME_EXCHANGE of directories as a divergence
 //     MINIFO_DIFF_MOUNT_OPTIONS `-o` options for every seed (default: odd seeds minifo's defaults,
 //                               even seeds timeout=0, where every stat reaches the daemon at once)
 //     MINIFO_DIFF_BASE_HARDLINKS=0  exploration aid: the base without its hard-linked pair
