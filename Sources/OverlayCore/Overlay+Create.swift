@@ -48,6 +48,7 @@ extension Overlay {
                 try changeMode(storage.root, path.bytes, mode: mode & 0o7777)
             }
             try directoryChanged(parent)
+            if case .directory = object { subdirectoriesChanged(parent) }
             return (path, try lookup(path), fd)
         } catch {
             if let fd { close(fd) }

@@ -11,9 +11,33 @@ extension Overlay {
     public func lookup(_ path: RelativePath) throws(Errno) -> Entry {
         var entry = try resolve(path)
         if entry.merged {
-            entry.stat.linkCount = 2 + (try subdirectoryCount(path, entry))
+            entry.stat.linkCount = 2 + (try cachedSubdirectoryCount(path, entry))
         }
         return entry
+    }
+
+    private func cachedSubdirectoryCount(_ path: RelativePath, _ entry: Entry) throws(Errno) -> UInt64 {
+        if let count = subdirectoryCounts.withLock({ $0[entry.stat.inode] }) { return count }
+        let count = try subdirectoryCount(path, entry)
+        subdirectoryCounts.withLock { counts in
+            if counts.count >= Self.subdirectoryCountLimit { counts.removeAll(keepingCapacity: true) }
+            counts[entry.stat.inode] = count
+        }
+        return count
+    }
+
+    /// Forgets the subdirectory counts of the directories at these paths, whose entries gained,
+    /// lost or moved a directory.
+    func subdirectoriesChanged(_ directories: RelativePath...) {
+        let inodes = directories.compactMap { try? resolve($0).stat.inode }
+        subdirectoryCounts.withLock { counts in
+            for inode in inodes { counts[inode] = nil }
+        }
+    }
+
+    /// Forgets every subdirectory count, after changes made outside the overlay's own calls.
+    public func forgetSubdirectoryCounts() {
+        subdirectoryCounts.withLock { $0.removeAll() }
     }
 
     /// `lookup` without counting a merged directory's links.

@@ -14,6 +14,7 @@ extension Overlay {
         if isDirectory, try !isEmptyDirectory(path) { throw .ENOTEMPTY }
         let survivor = try removeObject(path, entry)
         try directoryChanged(parent)
+        if isDirectory { subdirectoriesChanged(parent) }
         return survivor
     }
 

@@ -15,6 +15,11 @@ extension Overlay {
         let (from, source) = try lookup(name, in: parent)
         let to = newParent.appending(newName)
         let target = try? lookup(to)
+        defer {
+            if source.stat.fileType == .directory || target?.stat.fileType == .directory {
+                subdirectoriesChanged(parent, newParent)
+            }
+        }
         if flags.contains(.exchange) {
             guard let target else { throw .ENOENT }
             try exchange(from, source, to, target)

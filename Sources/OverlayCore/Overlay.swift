@@ -12,6 +12,12 @@ public final class Overlay: Sendable {
     /// Held while copying up: one copy-up at a time, so two can never race on one file.
     let copyUpLock = Mutex<Void>(())
     let workCounter = Atomic<UInt64>(0)
+    /// How many subdirectories each merged directory lists, by its inode number: counting
+    /// them means listing both layers, and the kernel asks for a directory's attributes after
+    /// every change in it. Only making, removing or moving a directory changes a count.
+    let subdirectoryCounts = Mutex<[UInt64: UInt64]>([:])
+    /// Enough for every directory a tree walk keeps busy, small enough to count for nothing.
+    static let subdirectoryCountLimit = 4096
 
     /// Opens both layers and the META file. Paths must be absolute and already validated.
     /// `adoptBase` lets a storage directory made for another base be used with this one;
