@@ -22,8 +22,9 @@ let package = Package(
         // What a storage directory changes relative to its base, and the formats that show it
         // (status, diff, tar and OCI export, check); no FUSE types, no Foundation.
         .target(name: "StorageChanges", dependencies: ["OverlayCore", "MinifoSystem"]),
-        // The overlay served over FUSE: node table, open files, passthrough.
-        .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "MinifoSystem"]),
+        // The overlay served over FUSE: node table, open files, passthrough; the control channel
+        // through which `minifo revert` changes a mounted storage directory.
+        .target(name: "MinifoServer", dependencies: ["FUSEProtocol", "FUSETransport", "OverlayCore", "StorageChanges", "MinifoSystem"]),
         // The command users type, which is also the mount daemon: started as `minifo-mountd`,
         // it runs no argument parser and no Foundation code, so its RSS stays small.
         // Linked statically in release: on these machines every mapped page of a shared library

@@ -2,13 +2,17 @@
 #include "CMinifo.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <spawn.h>
 #include <unistd.h>
 
@@ -101,3 +105,63 @@ ssize_t cminifo_copy_file_range(int in_fd, int64_t *in_off, int out_fd, int64_t 
 }
 
 int cminifo_fallocate(int fd, int mode, int64_t offset, int64_t len) { return fallocate(fd, mode, offset, len); }
+
+static socklen_t abstract_address(struct sockaddr_un *address, const char *name, size_t length) {
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    if (length > sizeof(address->sun_path) - 1) length = sizeof(address->sun_path) - 1;
+    memcpy(address->sun_path + 1, name, length);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
+}
+
+int cminifo_listen_abstract(const char *name, size_t length) {
+    struct sockaddr_un address;
+    socklen_t size = abstract_address(&address, name, length);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&address, size) < 0 || listen(fd, 8) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int cminifo_connect_abstract(const char *name, size_t length) {
+    struct sockaddr_un address;
+    socklen_t size = abstract_address(&address, name, length);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result;
+    do { result = connect(fd, (struct sockaddr *)&address, size); } while (result < 0 && errno == EINTR);
+    if (result < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int cminifo_accept(int fd) {
+    return accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+int cminifo_peer_uid(int fd, uint32_t *uid) {
+    struct ucred credentials;
+    socklen_t size = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &size) < 0) return -1;
+    *uid = credentials.uid;
+    return 0;
+}
+
+int cminifo_socket_timeout(int fd, int seconds) {
+    struct timeval timeout = { .tv_sec = seconds, .tv_usec = 0 };
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) return -1;
+    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+}
+
+int cminifo_malloc_trim(void) {
+    return malloc_trim(0);
+}

@@ -19,11 +19,12 @@ public enum Daemon {
         do throws(Errno) {
             storageLock = try StorageLock(storage: configuration.storage, exclusive: false)
         } catch .EAGAIN {
-            return fail("the storage directory \(configuration.storage) is being repaired by `minifo check --repair`; "
-                + "mount it once that has finished", readyFD: readyFD)
+            return fail("the storage directory \(configuration.storage) is being changed by `minifo check --repair`, "
+                + "`revert` or `merge`; mount it once that has finished", readyFD: readyFD)
         } catch {
             return fail("cannot open the storage directory \(configuration.storage): \(error)", readyFD: readyFD)
         }
+        let control = ControlServer.listen(storage: configuration.storage)
         do {
             let overlay = try Overlay(base: configuration.base, storage: configuration.storage,
                                       adoptBase: configuration.adoptBase, readOnly: configuration.request.readOnly)
@@ -58,6 +59,12 @@ public enum Daemon {
         }
 
         let session = Session(deviceFD: device, handler: fileSystem)
+        var controlThread: Thread?
+        do {
+            controlThread = try control?.start(fileSystem, session: session, readOnly: configuration.request.readOnly)
+        } catch {
+            Log.warning("no control channel: \(error); `minifo revert` cannot reach this mount")
+        }
         var status: Int32 = 0
         do {
             try session.run(workers: configuration.workers)
@@ -66,6 +73,8 @@ public enum Daemon {
             try? FUSEMount.unmount(mountPoint, lazy: true)
             status = 1
         }
+        control?.stop()
+        controlThread?.join()
         watcher.signal(SignalSet.user1)
         watcher.join()
         if !configuration.request.readOnly {

@@ -38,6 +38,9 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public static let EPROTO = Errno(Glibc.EPROTO)
     public static let ESTALE = Errno(Glibc.ESTALE)
     public static let ENOTCONN = Errno(Glibc.ENOTCONN)
+    public static let ECONNREFUSED = Errno(Glibc.ECONNREFUSED)
+    public static let ECONNABORTED = Errno(Glibc.ECONNABORTED)
+    public static let EADDRINUSE = Errno(Glibc.EADDRINUSE)
 }
 
 /// Runs a call that returns -1 and sets errno on failure, retrying EINTR.

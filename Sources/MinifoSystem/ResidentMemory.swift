@@ -1,3 +1,4 @@
+import CMinifo
 import Glibc
 
 /// Trimming the daemon's resident set once it is up.
@@ -27,6 +28,12 @@ public enum ResidentMemory {
                 dropUnwrittenPages(start..<end, pagemap: pagemap)
             }
         }
+    }
+
+    /// Gives memory malloc holds freed back to the kernel (malloc_trim(3)), after work that
+    /// is done once in a while and leaves nothing behind, such as a revert.
+    public static func returnFreedMemory() {
+        _ = cminifo_malloc_trim()
     }
 
     /// Drops the pages of a private file mapping that are still the file's pages, never

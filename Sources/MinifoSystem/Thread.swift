@@ -29,6 +29,13 @@ public struct Thread: Sendable {
         return Thread(handle: handle)
     }
 
+    /// Sleeps the calling thread.
+    public static func sleep(milliseconds: Int) {
+        var time = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var left = timespec()
+        while nanosleep(&time, &left) != 0 && errno == EINTR { time = left }
+    }
+
     public func join() {
         pthread_join(handle, nil)
     }

@@ -77,6 +77,7 @@ public struct StorageRevert: Sendable {
         for xattr in rootXattrs { try overlay.restoreRootExtendedAttribute(name: xattr.name, value: xattr.before) }
         for inode in groups { try overlay.dropLinkGroup(inode: inode) }
         try overlay.dropUnusedLinkGroups()
+        overlay.forgetSubdirectoryCounts()  // directories came and went
     }
 
     /// The mount paths whose entries or objects the revert changes: a mount must make the

@@ -1,4 +1,6 @@
 import ArgumentParser
+import MinifoServer
+import MinifoSystem
 import OverlayCore
 import StorageChanges
 
@@ -22,13 +24,27 @@ struct RevertCommand: ParsableCommand {
 
     func run() throws {
         if paths.isEmpty { throw fail("give the PATHs to revert; `minifo status \(storage)` lists the changes") }
-        let lock: StorageLock?
-        do {
-            lock = try StorageDirectory.lockExclusively(storage)
-        } catch {
-            throw fail(error.description)
+        // Locked: no mount serves it, change it here. Otherwise ask the daemon of its mount; a
+        // daemon that no longer answers is one exiting after an unmount, which lets go shortly.
+        for _ in 0..<50 {
+            let lock: StorageLock?
+            do {
+                lock = try StorageDirectory.lockExclusively(storage)
+            } catch {
+                throw fail(error.description)
+            }
+            if let lock { return try revert(holding: lock) }
+            if let reply = try requestFromDaemon() {
+                if !reply.done { throw fail(reply.text) }
+                return print(reply.text, terminator: "")
+            }
+            Thread.sleep(milliseconds: 100)
         }
-        guard let lock else { return try revertThroughDaemon() }
+        throw fail("\(storage) is in use: mounted by a daemon that does not answer `minifo revert`, or being changed "
+            + "by another minifo command; unmount it, or try again once that command has finished")
+    }
+
+    private func revert(holding lock: StorageLock) throws {
         let directory = try openStorage(storage, writable: true)
         let revert: StorageRevert
         do {
@@ -48,7 +64,16 @@ struct RevertCommand: ParsableCommand {
         output.flush()
     }
 
-    private func revertThroughDaemon() throws {
-        throw fail("\(storage) is mounted; unmount it first")
+    /// The reply of the daemon serving STORAGE, or nil when none answers.
+    private func requestFromDaemon() throws -> ControlChannel.Reply? {
+        // Bad input (not a storage directory, a damaged META file) is found here too, as for status.
+        let directory = try openStorage(storage)
+        do {
+            return try ControlChannel.request(storage: directory.path, .revert, paths)
+        } catch .ECONNREFUSED {
+            return nil
+        } catch {
+            throw fail("cannot reach the daemon serving \(directory.path): \(error)")
+        }
     }
 }

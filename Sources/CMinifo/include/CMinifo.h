@@ -34,6 +34,25 @@ int cminifo_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, 
 /// 1 if `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT), 0 if not, -1 with errno.
 int cminifo_is_mount_root(const char *path);
 
+/// A listening Unix stream socket bound to `name` (`length` bytes, no NUL needed) in the
+/// abstract namespace; close-on-exec. -1 with errno on failure.
+int cminifo_listen_abstract(const char *name, size_t length);
+
+/// A Unix stream socket connected to the abstract socket `name`; close-on-exec.
+int cminifo_connect_abstract(const char *name, size_t length);
+
+/// accept4(2) with SOCK_CLOEXEC.
+int cminifo_accept(int fd);
+
+/// The user id of the process at the other end of a Unix socket (SO_PEERCRED).
+int cminifo_peer_uid(int fd, uint32_t *uid);
+
+/// SO_RCVTIMEO and SO_SNDTIMEO of a socket, in seconds.
+int cminifo_socket_timeout(int fd, int seconds);
+
+/// malloc_trim(3): returns freed heap memory to the kernel.
+int cminifo_malloc_trim(void);
+
 /// Constants glibc hides behind _GNU_SOURCE, which Swift's Glibc module is built without.
 extern const int cminifo_O_PATH;
 /// openat2(2) RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS (which implies RESOLVE_NO_MAGICLINKS).
