@@ -162,6 +162,10 @@ int cminifo_socket_timeout(int fd, int seconds) {
     return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
+int cminifo_syncfs(int fd) {
+    return syncfs(fd);
+}
+
 int cminifo_malloc_trim(void) {
     return malloc_trim(0);
 }

@@ -12,6 +12,8 @@ public enum ControlChannel {
     public enum Command: UInt8, Sendable {
         /// Arguments: the paths to revert, as `minifo revert` takes them.
         case revert = 1
+        /// No arguments: answers whether a daemon serves the storage directory.
+        case ping = 2
     }
 
     public struct Reply: Sendable {

@@ -70,6 +70,8 @@ final class ControlServer: Sendable {
             }
             guard let (command, arguments) = try ControlChannel.readRequest(client) else { return }
             switch command {
+            case .ping:
+                try ControlChannel.sendReply(client, .init(done: true, text: ""))
             case .revert:
                 if readOnly {
                     return try ControlChannel.sendReply(client, .init(

@@ -99,3 +99,8 @@ public func writeAll(_ fd: Int32, _ bytes: some Collection<UInt8>, offset: Int64
         done += written
     }
 }
+
+/// syncfs(2): commits every change made to the filesystem that holds `fd`.
+public func synchronizeFileSystem(_ fd: Int32) throws(Errno) {
+    _ = try retrying { cminifo_syncfs(fd) }
+}

@@ -61,3 +61,8 @@ public func seek(_ fd: Int32, offset: Int64, whence: Int32) throws(Errno) -> Int
 
 public let seekData = cminifo_SEEK_DATA
 public let seekHole = cminifo_SEEK_HOLE
+
+/// isatty(3): whether `fd` is a terminal.
+public func isTerminal(_ fd: Int32) -> Bool {
+    isatty(fd) == 1
+}

@@ -44,6 +44,11 @@ public func accessible(_ path: String, mode: Int32) -> Bool {
     access(path, mode) == 0
 }
 
+/// access(2) with the real user's rights, throwing why not (EROFS: a read-only filesystem).
+public func checkAccess(_ path: String, mode: Int32) throws(Errno) {
+    _ = try retrying { access(path, mode) }
+}
+
 public let accessExists = F_OK
 public let accessReadWrite = R_OK | W_OK
 public let accessExecute = X_OK

@@ -1,8 +1,8 @@
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of iSCSI, ext4 and
 /// btrfs metadata. Table-driven, eight bytes per step ("slicing-by-8").
-enum CRC32C {
+public enum CRC32C {
     /// The checksum of `bytes[range]`.
-    static func checksum(_ bytes: [UInt8], _ range: Range<Int>) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8], _ range: Range<Int>) -> UInt32 {
         let t = table
         var crc: UInt32 = ~0
         var i = range.lowerBound

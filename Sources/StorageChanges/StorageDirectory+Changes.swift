@@ -24,6 +24,18 @@ extension Overlay {
         return scan.changes.sorted { $0.path.bytes.lexicographicallyPrecedes($1.path.bytes) }
     }
 
+    /// The mount paths that could show the base object at `basePath`: the same path, and the
+    /// same path below each renamed directory that came from an ancestor of it.
+    func mountPaths(of basePath: RelativePath, states: some Sequence<MetaState>) -> [RelativePath] {
+        var candidates = [basePath]
+        for state in states {
+            if let redirect = state.redirect, basePath.isWithin(redirect) {
+                candidates.append(basePath.moved(from: redirect, to: state.path))
+            }
+        }
+        return candidates.filter { self.basePath(of: $0) == basePath }
+    }
+
     func originalBasePath(of path: RelativePath) -> RelativePath? {
         guard let parent = path.parent, !meta.isOpaque(parent), let parentBase = basePath(of: parent) else { return nil }
         return parentBase.appending(path.name)
@@ -154,7 +166,7 @@ struct ChangeScan {
         let groups = try LinkGroups(overlay)
         for (inode, group) in groups.copies {
             for basePath in groups.baseNames(of: inode) {
-                for path in mountPaths(of: basePath) where try statIfPresent(storage, path) == nil {
+                for path in overlay.mountPaths(of: basePath, states: states.values) where try statIfPresent(storage, path) == nil {
                     guard let entry = try? overlay.lookup(path), entry.layer == .storage, entry.location == group.path else { continue }
                     let original = try lstatat(base, basePath.bytes)
                     let found = try differences(from: LayerObject(root: base, path: basePath, stat: original), to: group)
@@ -167,17 +179,6 @@ struct ChangeScan {
         }
     }
 
-    /// The mount paths that could show the base object at `basePath`: the same path, and the
-    /// same path below each renamed directory that came from an ancestor of it.
-    private func mountPaths(of basePath: RelativePath) -> [RelativePath] {
-        var candidates = [basePath]
-        for state in states.values {
-            if let redirect = state.redirect, basePath.isWithin(redirect) {
-                candidates.append(basePath.moved(from: redirect, to: state.path))
-            }
-        }
-        return candidates.filter { overlay.basePath(of: $0) == basePath }
-    }
 
     /// A whiteout that hides a renamed object's old name is part of the rename, not a deletion.
     /// Directories name their old base path in a redirect; a file is matched by the inode number

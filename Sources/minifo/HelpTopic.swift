@@ -63,8 +63,9 @@ enum HelpTopic: String, CaseIterable {
                   - One storage directory belongs to one base. Mounting it with another base is
                     refused unless -o adopt_base (the META file then names the new base).
                   - STORAGE and BASE must not contain each other, nor the mount point.
-                  - To start afresh, unmount and empty STORAGE. To keep the changes, copy
-                    STORAGE (e.g. with tar) while it is not mounted.
+                  - To start afresh, 'minifo revert STORAGE /' (mounted or not), or unmount
+                    and empty STORAGE. To keep the changes, copy STORAGE (e.g. with tar) while
+                    it is not mounted, or apply them to BASE with 'minifo merge STORAGE'.
                   - A storage directory written by the original mini_fo kernel module (a META
                     file of "D name" and "R old-base-path name" lines in each directory) is
                     converted in place by 'minifo import-legacy --base BASE STORAGE', which

@@ -8,7 +8,7 @@ struct Minifo: ParsableCommand {
         discussion: HelpTopic.summary,
         version: minifoVersion,
         subcommands: [MountCommand.self, UnmountCommand.self, StatusCommand.self, DiffCommand.self, ExportCommand.self,
-                      CheckCommand.self, RevertCommand.self, ImportLegacyCommand.self])
+                      CheckCommand.self, RevertCommand.self, MergeCommand.self, ImportLegacyCommand.self])
 }
 
 /// Prints `minifo: MESSAGE` on standard error and fails with exit status 1.

@@ -50,6 +50,9 @@ int cminifo_peer_uid(int fd, uint32_t *uid);
 /// SO_RCVTIMEO and SO_SNDTIMEO of a socket, in seconds.
 int cminifo_socket_timeout(int fd, int seconds);
 
+/// syncfs(2).
+int cminifo_syncfs(int fd);
+
 /// malloc_trim(3): returns freed heap memory to the kernel.
 int cminifo_malloc_trim(void);
 
