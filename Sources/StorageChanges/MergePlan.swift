@@ -47,9 +47,13 @@ struct MergePlan {
             try walk(.root)
             try linkSharedCopies()
             for change in changes where change.kind == .metadata && !change.isInStorage {
-                guard let state = change.recorded else { continue }
-                let xattrs = state.xattrs.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { RecordedXattr(name: $0.key, value: $0.value) }
-                steps.append(.recorded(change.path, state.attributes, xattrs: xattrs))
+                var xattrs = change.recorded?.xattrs ?? [:]
+                // The root's xattrs are set on the storage root itself.
+                if change.path.isRoot { for xattr in change.differences.xattrs { xattrs[xattr.name] = .some(xattr.after) } }
+                let attributes = change.recorded?.attributes
+                if attributes == nil && xattrs.isEmpty { continue }
+                steps.append(.recorded(change.path, attributes, xattrs: xattrs.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                    .map { RecordedXattr(name: $0.key, value: $0.value) }))
             }
             steps.append(.remove(MergeStep.staging))
             for directory in touchedBaseDirectories.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {

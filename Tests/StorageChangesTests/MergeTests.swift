@@ -40,6 +40,7 @@ import Testing
         try o.move("p", "tmp")
         try o.move("q", "p")
         try o.move("tmp", "q")
+        try o.setExtendedAttribute(.root, name: bytes("user.root"), value: bytes("r"), flags: 0)
     }
 
     private func merge(_ s: Scratch, stopAfter: Int? = nil) throws -> (Bool, [String]) {
@@ -71,6 +72,9 @@ import Testing
         let h1 = try fm.attributesOfItem(atPath: s.base + "/h1"), h2 = try fm.attributesOfItem(atPath: s.base + "/sub/h2")
         #expect(h1[.systemFileNumber] as? Int == h2[.systemFileNumber] as? Int, "h1 and sub/h2 stay one file", sourceLocation: sourceLocation)
         #expect(!fm.fileExists(atPath: s.base + "/META_dAfFgHE39ktF3HD2sr.merge"), sourceLocation: sourceLocation)
+        let baseRoot = try MinifoSystem.open(s.base, [.path, .directory])
+        defer { MinifoSystem.close(baseRoot) }
+        #expect(try ExtendedAttributes.all(baseRoot, [0x2E]).map { $0.1 } == [bytes("r")], "the root's xattr", sourceLocation: sourceLocation)
         #expect(try fm.contentsOfDirectory(atPath: s.storage) == ["META_dAfFgHE39ktF3HD2sr"], sourceLocation: sourceLocation)
         #expect(try s.status().isEmpty, sourceLocation: sourceLocation)
     }
