@@ -15,6 +15,7 @@ enum MetaFormat {
     /// Record kinds. Numbers are never reused.
     enum Kind: UInt8 {
         case whiteout = 1, opaque, redirect, attributes, xattr, clearXattrs, inode, rename, removeTree, baseLinks
+        case prepare, commit
     }
 
     /// Why bytes do not decode.
@@ -115,6 +116,23 @@ enum MetaFormat {
         case .removeTree(let path):
             out.append(Kind.removeTree.rawValue)
             out.appendPath(path)
+        case .prepare(let id, let condition, let records):
+            out.append(Kind.prepare.rawValue)
+            out.appendLittleEndian(id)
+            out.append(condition.kind.rawValue)
+            out.appendPath(condition.path)
+            out.appendLittleEndian(condition.inode)
+            out.appendLittleEndian(UInt16(truncatingIfNeeded: records.count))
+            for record in records {
+                // Without a checksum of its own: a nested record must never look like a record of
+                // the file, or a damaged or torn one would seem to be followed by valid records.
+                encode(record, into: &out)
+                out.removeLast(4)
+            }
+        case .commit(let id, let applied):
+            out.append(Kind.commit.rawValue)
+            out.appendLittleEndian(id)
+            out.append(applied ? 1 : 0)
         }
         let length = out.count - start - 4
         out.setLittleEndian(UInt32(length), at: start)
@@ -187,6 +205,15 @@ enum MetaFormat {
         case .baseLinks:
             let path = try reader.path()
             record = .baseLinks(path, try reader.flag() ? try reader.uint32() : nil)
+        case .prepare:
+            let id = try reader.uint64()
+            let code = try reader.byte()
+            guard let kind = StorageCondition.Kind(rawValue: code) else { throw reader.invalid("a record has the unknown storage condition \(code)") }
+            let condition = StorageCondition(kind: kind, path: try reader.path(), inode: try reader.uint64())
+            var records: [MetaRecord] = []
+            for _ in 0..<(try reader.uint16()) { records.append(try reader.record()) }
+            record = .prepare(id: id, condition: condition, records)
+        case .commit: record = .commit(id: try reader.uint64(), applied: try reader.flag())
         }
         guard reader.position == reader.end else { throw reader.invalid("a record has bytes after its payload") }
         if let problem = record.problem { throw reader.invalid("a record is invalid: \(problem)") }
@@ -231,6 +258,22 @@ enum MetaFormat {
             case 0: return false
             case 1: return true
             case let other: throw invalid("a record has the flag value \(other)")
+            }
+        }
+
+        /// A record nested in this one's payload: its length, kind and payload, and no checksum.
+        mutating func record() throws(Invalid) -> MetaRecord {
+            let length = Int(try uint32())
+            guard (1...maxRecordLength).contains(length) else { throw invalid("a nested record claims a length of \(length) bytes") }
+            let body = try take(length)
+            // Checked before decoding, so that nesting cannot make decoding recurse.
+            if bytes[body.lowerBound] == Kind.prepare.rawValue || bytes[body.lowerBound] == Kind.commit.rawValue {
+                throw invalid("prepared changes that prepare or commit")
+            }
+            do {
+                return try MetaFormat.decode(bytes, body)
+            } catch {
+                throw invalid(error.reason)
             }
         }
 

@@ -51,6 +51,8 @@ struct MetaIndex {
     private var lastParent: (names: ArraySlice<MetaName>, index: Int)?
     /// Records a compacted file would hold.
     private(set) var liveRecords = 0
+    /// Changes prepared and not committed yet, by id.
+    private(set) var prepared: [UInt64: (condition: StorageCondition, records: [MetaRecord])] = [:]
 
     /// The node at `path`, or nil if nothing is recorded at or below it.
     func node(_ path: MetaPath) -> Node? {
@@ -99,6 +101,8 @@ struct MetaIndex {
         case .baseLinks(let path, let count): return node(path)?.details?.baseLinks == count
         case .rename(let from, let to): return from == to || (node(from) == nil && node(to) == nil)
         case .removeTree(let path): return node(path) == nil
+        case .prepare: return false
+        case .commit(let id, _): return prepared[id] == nil
         }
     }
 
@@ -120,9 +124,20 @@ struct MetaIndex {
             if let moving { attach(moving, at: to) }
         case .removeTree(let path):
             if path.isRoot {
+                let pending = prepared
                 self = MetaIndex()
+                prepared = pending
+                liveRecords = pending.count
             } else if let removed = detach(path) {
                 release(removed)
+            }
+        case .prepare(let id, let condition, let records):
+            if prepared.updateValue((condition, records), forKey: id) == nil { liveRecords += 1 }
+        case .commit(let id, let applied):
+            guard let changes = prepared.removeValue(forKey: id) else { return }
+            liveRecords -= 1
+            if applied {
+                for record in changes.records { apply(record) }
             }
         }
     }
@@ -209,7 +224,8 @@ struct MetaIndex {
         nodes[parent].children[path.components[path.components.count - 1]] = subtree
     }
 
-    /// Calls `body` with the records that rebuild the index, parents before children.
+    /// Calls `body` with the records that rebuild the index, parents before children, then the
+    /// changes prepared and not committed yet.
     /// ENAMETOOLONG if renames have moved state to a path longer than a record can hold.
     func forEachRecord(_ body: (MetaRecord) throws(Errno) -> Void) throws(Errno) {
         var names: [MetaName] = []
@@ -224,6 +240,9 @@ struct MetaIndex {
                 pending.removeLast()
                 if !names.isEmpty { names.removeLast() }
             }
+        }
+        for (id, changes) in prepared.sorted(by: { $0.key < $1.key }) {
+            try body(.prepare(id: id, condition: changes.condition, changes.records))
         }
     }
 

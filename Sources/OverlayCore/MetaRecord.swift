@@ -2,7 +2,7 @@ import MinifoSystem
 
 /// One change as the META file records it. Replaying a file's records in order rebuilds the
 /// index; the byte layout of each kind is in docs/meta-format.md.
-enum MetaRecord: Equatable {
+enum MetaRecord: Equatable, Sendable {
     /// A whiteout: the base object at the path is deleted (true) or no longer (false).
     case whiteout(MetaPath, Bool)
     /// The directory at the path hides the base contents below it.
@@ -24,6 +24,11 @@ enum MetaRecord: Equatable {
     case rename(MetaPath, to: MetaPath)
     /// Drops all state at and below the path.
     case removeTree(MetaPath)
+    /// Changes held back until the storage operation they go with has happened: the matching
+    /// `commit` applies or drops them, and after a crash the storage tree decides (`condition`).
+    case prepare(id: UInt64, condition: StorageCondition, [MetaRecord])
+    /// Applies (true) or drops (false) the changes prepared under `id`.
+    case commit(id: UInt64, applied: Bool)
 
     /// XATTR_NAME_MAX.
     static let maxXattrNameLength = 255
@@ -53,6 +58,48 @@ enum MetaRecord: Equatable {
         case .rename(let from, let to):
             if from.isRoot || to.isRoot { return "the root cannot be renamed" }
             return to.isWithin(from) && to != from ? "a directory cannot move below itself" : nil
+        case .prepare(_, let condition, let records):
+            if records.isEmpty { return "prepared changes without any record" }
+            if (condition.kind == .always) != condition.path.isRoot { return "a storage condition on the root, or none on a path" }
+            for record in records {
+                switch record {
+                case .prepare, .commit: return "prepared changes that prepare or commit"
+                default: if let problem = record.problem { return problem }
+                }
+            }
+            return nil
+        case .commit:
+            return nil
+        }
+    }
+}
+
+/// What the storage tree shows once the operation that prepared changes go with has happened.
+struct StorageCondition: Equatable, Sendable {
+    enum Kind: UInt8 {
+        /// No storage operation: the changes always apply.
+        case always = 0
+        /// The storage object at `path` has the inode number `inode` (a new name made).
+        case holds = 1
+        /// The storage object at `path` no longer has the inode number `inode` (a name renamed
+        /// away, removed, or exchanged).
+        case lost = 2
+    }
+
+    var kind: Kind
+    var path: MetaPath
+    /// The storage filesystem's own inode number (st_ino), not the mount's.
+    var inode: UInt64
+
+    static let always = StorageCondition(kind: .always, path: .root, inode: 0)
+
+    /// Whether the storage tree below `storageRoot` shows that the operation happened.
+    func isMet(storageRoot: Int32) -> Bool {
+        let current = (try? lstatat(storageRoot, path.relativePath.bytes))?.inode
+        switch kind {
+        case .always: return true
+        case .holds: return current == inode
+        case .lost: return current != inode
         }
     }
 }

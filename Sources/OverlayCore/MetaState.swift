@@ -49,7 +49,8 @@ extension MetaState {
         case .xattr(_, let name, let value): xattrs[name] = .some(value)
         case .inode(_, let number): inode = number
         case .baseLinks(_, let count): baseLinks = count
-        case .clearXattrs, .rename, .removeTree: break  // a compacted index holds none of these
+        case .clearXattrs, .rename, .removeTree, .commit: break  // a compacted index holds none of these
+        case .prepare: break  // not applied yet
         }
     }
 }
@@ -62,6 +63,8 @@ extension MetaRecord {
              .xattr(let path, _, _), .clearXattrs(let path), .inode(let path, _), .baseLinks(let path, _), .rename(let path, _),
              .removeTree(let path):
             path
+        case .prepare(_, let condition, _): condition.path
+        case .commit: .root
         }
     }
 }

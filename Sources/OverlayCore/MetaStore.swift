@@ -32,6 +32,8 @@ public final class MetaStore: Sendable {
         let base: [UInt8]
         /// After a failed automatic compaction, the file record count at which to try again.
         var compactionRetry = 0
+        /// The id the next prepared change gets.
+        var nextPrepareID: UInt64 = 1
     }
 
     /// Opens the META file in the storage root for the base at `basePath` (absolute, as the
@@ -46,7 +48,7 @@ public final class MetaStore: Sendable {
         let (file, warnings) = try Self.open(storageRoot: storageRoot, base: base, force: force, readOnly: readOnly, into: &index)
         self.storageRoot = storageRoot
         self.warnings = warnings
-        state = Mutex(State(file: file, index: index, base: base))
+        state = Mutex(State(file: file, index: index, base: base, nextPrepareID: (index.prepared.keys.max() ?? 0) + 1))
         if !readOnly { state.withLock { $0.compactIfNeeded(storageRoot: storageRoot) } }
     }
 

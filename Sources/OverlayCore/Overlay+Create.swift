@@ -117,12 +117,23 @@ extension Overlay {
         try copyUp(path)
         try copyUp(parent)
         if source.stat.fileType != .directory { try makeLinkGroup(path, inode: source.stat.inode) }
-        try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
-        try directoryChanged(parent)
-        // Both names are one file: the new one reports the inode number the first one has.
-        if try lookup(newPath).stat.inode != source.stat.inode {
-            try meta.setInode(newPath, source.stat.inode)
+        // Both names are one file: the new one reports the inode number the first one has,
+        // recorded with the link prepared and committed around it (`MetaStore.prepare`).
+        let object = try lstatat(storage.root, path.bytes)
+        var batch = MetaBatch()
+        if inodes.number(device: object.device, inode: object.inode, in: .storage) != source.stat.inode {
+            try batch.setInode(newPath, source.stat.inode)
+            try batch.expect(newPath, holds: true, inode: object.inode)
         }
+        let id = batch.isEmpty ? nil : try meta.prepare(batch)
+        do {
+            try makeLink(storage.root, path.bytes, storage.root, newPath.bytes)
+        } catch {
+            if let id { meta.commit(id, applied: false) }
+            throw error
+        }
+        if let id { meta.commit(id, applied: true) }
+        try directoryChanged(parent)
         return (newPath, try lookup(newPath))
     }
 }

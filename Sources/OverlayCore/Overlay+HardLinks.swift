@@ -33,8 +33,13 @@ extension Overlay {
     /// Counts one name of a hard-linked base file as no longer showing the base object: it
     /// was removed, replaced, or joined the shared copy.
     func leaveBaseLinks(_ group: RelativePath, baseLinks: UInt64) throws(Errno) {
+        try meta.setBaseLinks(group, baseLinksLeft(group, baseLinks: baseLinks))
+    }
+
+    /// The count of names still showing the base object once one more stops doing so.
+    func baseLinksLeft(_ group: RelativePath, baseLinks: UInt64) -> UInt32 {
         let remaining = meta.baseLinks(group).map(UInt64.init) ?? baseLinks
-        try meta.setBaseLinks(group, UInt32(clamping: remaining > 0 ? remaining - 1 : 0))
+        return UInt32(clamping: remaining > 0 ? remaining - 1 : 0)
     }
 
     /// Gives the storage file at `path`, numbered `inode` in the mount, a shared copy unless it

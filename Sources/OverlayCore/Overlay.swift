@@ -37,10 +37,19 @@ public final class Overlay: Sendable {
         }
         inodes = InodeNumbers(baseDevice: base.device)
         if readOnly { return }
+        settleUncommittedChanges()
         do {
             try prepareWorkDirectory()
         } catch {
             throw .layer(error)
+        }
+    }
+
+    /// Applies the META changes a crash left prepared whose storage operation happened, and
+    /// drops the others, so that each interrupted rename, removal or link is whole or undone.
+    private func settleUncommittedChanges() {
+        for (id, condition) in meta.uncommitted {
+            meta.commit(id, applied: condition.isMet(storageRoot: storage.root))
         }
     }
 
