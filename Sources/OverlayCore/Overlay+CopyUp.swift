@@ -148,7 +148,8 @@ extension Overlay {
         try changeTimes(storage.root, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
     }
 
-    private func workName() throws(Errno) -> RelativePath {
+    /// A fresh name in the work directory, where objects are built before they are put in place.
+    func workName() throws(Errno) -> RelativePath {
         let number = workCounter.add(1, ordering: .relaxed).newValue
         return RelativePath(bytes: Names.work + Array("/copy-\(number)".utf8))
     }

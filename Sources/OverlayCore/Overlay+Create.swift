@@ -13,7 +13,9 @@ public enum NewObject: Sendable {
 extension Overlay {
     /// Creates `name` in `parent` in storage, owned by the caller (the group passed down by a
     /// set-group-ID directory, as natively). `mode` has the type bits and the umask applied.
-    /// Returns the new entry and, for a file, its open descriptor.
+    /// Returns the new entry and, for a file, its open descriptor. The object is made private in
+    /// the work directory, given its owner and mode, and only then renamed into place, so no
+    /// one sees it, even after a crash, with another owner or mode.
     public func create(_ name: some Collection<UInt8>, in parent: RelativePath, _ object: NewObject,
                        mode: UInt32, caller: Caller) throws(Errno) -> (RelativePath, Entry, fd: Int32?) {
         if name.count > 255 { throw .ENAMETOOLONG }
@@ -29,30 +31,34 @@ extension Overlay {
         // A directory made in a set-group-ID directory is set-group-ID too.
         var mode = mode
         if case .directory = object, setGroup { mode |= 0o2000 }
+        let temporary = try workName()
         var fd: Int32?
         switch object {
         case .file(let flags):
             let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200)).union([.create, .exclusive, .noFollow])
-            fd = try openat(storage.root, path.bytes, open, mode: mode & 0o7777)
+            fd = try openat(storage.root, temporary.bytes, open, mode: 0o600)
         case .directory:
-            try makeDirectory(storage.root, path.bytes, mode: mode & 0o7777)
+            try makeDirectory(storage.root, temporary.bytes, mode: 0o700)
         case .symlink(let target):
-            try makeSymlink(storage.root, path.bytes, target: target)
+            try makeSymlink(storage.root, temporary.bytes, target: target)
         case .node(let device):
-            try makeNode(storage.root, path.bytes, mode: mode, device: device)
+            try makeNode(storage.root, temporary.bytes, mode: (mode & 0o170000) | 0o600, device: device)
         }
+        var placed = temporary
         do {
-            try changeOwner(storage.root, path.bytes, uid: caller.uid, gid: group)
+            try changeOwner(storage.root, temporary.bytes, uid: caller.uid, gid: group)
             if case .symlink = object {} else {
                 // chown dropped any set-ID bits the mode asked for; put the mode back exactly.
-                try changeMode(storage.root, path.bytes, mode: mode & 0o7777)
+                try changeMode(storage.root, temporary.bytes, mode: mode & 0o7777)
             }
+            try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            placed = path
             try directoryChanged(parent)
             if case .directory = object { subdirectoriesChanged(parent) }
             return (path, try lookup(path), fd)
         } catch {
             if let fd { close(fd) }
-            try? removeName(storage.root, path.bytes, directory: { if case .directory = object { return true } else { return false } }())
+            try? removeName(storage.root, placed.bytes, directory: { if case .directory = object { return true } else { return false } }())
             throw error
         }
     }
