@@ -129,9 +129,7 @@ extension MinifoMountTests {
                 try Self.withSmallStorage(fixture, size: "1m") {
                     let storage = fixture.storage + "/storage"
                     try Sys.mkdir(RawPath(storage))
-                    // timeout=0 until a rename moves the nodes the kernel caches for the old name
-                    // (with caching, a renamed copied-up directory's children answer ENOENT).
-                    let mounted = try fixture.runMount(options: ["timeout=0"], storage: storage)
+                    let mounted = try fixture.runMount(storage: storage)
                     try #require(mounted.succeeded, "\(mounted)")
                     let m = fixture.mountRaw
                     let filler = try Sys.open(RawPath(fixture.storage + "/filler"), O_WRONLY | O_CREAT, 0o644)
@@ -164,7 +162,7 @@ extension MinifoMountTests {
                     try #require(unmount.succeeded, "\(unmount)")
                     let check = try run(MountEnvironment.minifo, ["check", storage])
                     #expect(check.succeeded, "minifo check after work on full storage: \(check)")
-                    let remount = try fixture.runMount(options: ["timeout=0"], storage: storage)
+                    let remount = try fixture.runMount(storage: storage)
                     try #require(remount.succeeded, "\(remount)")
                     let remounted = try TreeModel.observe(m)
                     #expect(model.matches(remounted), "after a remount: \(model.differences(from: remounted))")
