@@ -31,9 +31,12 @@ public final class OverlayFileSystem: FileSystemHandler {
         self.coherent = coherent
     }
 
+    /// No FUSE_ATOMIC_O_TRUNC: with it the kernel leaves truncation by open(O_TRUNC) to OPEN,
+    /// which the daemon runs with CAP_FSETID, so set-user-ID and set-group-ID bits survived
+    /// a truncation by their owner; without it the kernel sends a SETATTR that drops them.
     public var wantedFlags: InitFlags {
         var flags: InitFlags = [
-            .asyncRead, .bigWrites, .atomicOTrunc, .doReaddirplus, .readdirplusAuto, .parallelDirops,
+            .asyncRead, .bigWrites, .doReaddirplus, .readdirplusAuto, .parallelDirops,
             .maxPages, .cacheSymlinks, .autoInvalData, .asyncDio, .initExt,
         ]
         if passthroughWanted { flags.insert(.passthrough) }

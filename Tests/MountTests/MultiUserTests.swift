@@ -1,0 +1,160 @@
+import Foundation
+import Glibc
+import Testing
+
+/// An ordinary user made for one test with useradd(8), removed again by `remove()`.
+final class TestUser {
+    let name: String
+    let uid: uid_t
+    let gid: gid_t
+
+    init() throws {
+        name = "minifo-t\(getpid() % 100_000)"
+        _ = try? run("/usr/sbin/userdel", [name])  // a leftover of an interrupted run
+        let made = try run("/usr/sbin/useradd", ["-M", "-U", "-s", "/usr/sbin/nologin", name])
+        try #require(made.succeeded, "useradd: \(made)")
+        guard let entry = getpwnam(name) else { throw MountTestError("useradd made \(name), but getpwnam does not find it") }
+        uid = entry.pointee.pw_uid
+        gid = entry.pointee.pw_gid
+    }
+
+    func remove() {
+        _ = try? run("/usr/sbin/userdel", [name])
+    }
+
+    /// Runs a shell snippet as this user (no supplementary groups); `$1`... are `arguments`.
+    func shell(_ script: String, _ arguments: [String] = [], timeout: Double = 60) throws -> CommandResult {
+        try run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups", "/bin/sh", "-c", script, "sh"] + arguments,
+                timeout: timeout)
+    }
+}
+
+extension MinifoMountTests {
+    /// Several users on one mount (`allow_other`, with the kernel checking permissions from the
+    /// mode bits): an ordinary user, made for the test, meets the permissions a native
+    /// filesystem would enforce; copy-ups never open a window on data it may not read; and
+    /// without `allow_other` it cannot enter the mount at all.
+    @Suite
+    struct MultiUserTests {
+        /// The scratch directory must be searchable for the test user.
+        static func openUp(_ fixture: MountFixture) {
+            chmod(fixture.root, 0o755)
+        }
+
+        @Test func permissionsAreEnforcedAsNatively() throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                let b = fixture.baseRaw
+                try Sys.writeFile(b.appending("private"), Array("secret\n".utf8), mode: 0o600)
+                try Sys.writeFile(b.appending("readonly"), Array("ro\n".utf8))
+                try Sys.writeFile(b.appending("mine-readonly"), Array("mine\n".utf8))
+                try Sys.lchown(b.appending("mine-readonly"), user.uid, user.gid)
+                try Sys.chmod(b.appending("mine-readonly"), 0o444)
+                for name in ["setid", "setid-truncated"] {
+                    try Sys.writeFile(b.appending(name), Array("#!/bin/sh\n".utf8))
+                    try Sys.lchown(b.appending(name), user.uid, user.gid)
+                    try Sys.chmod(b.appending(name), 0o6775)
+                }
+                try Sys.mkdir(b.appending("shared"))
+                try Sys.chmod(b.appending("shared"), 0o777)
+                // The same set-ID file on a native filesystem, for what a write does to its mode there.
+                let native = RawPath(fixture.root + "/native")
+                try Sys.writeFile(native, Array("#!/bin/sh\n".utf8))
+                try Sys.lchown(native, user.uid, user.gid)
+                try Sys.chmod(native, 0o6775)
+                _ = try user.shell(#"echo more >> "$1"; : > "$1""#, [native.string])
+                let nativeMode = try Sys.lstat(native).st_mode & 0o7777
+
+                try fixture.mount(options: ["allow_other", "default_permissions"])
+                let m = fixture.mountRaw
+                func refused(_ script: String, _ what: String, error: String = "Permission denied",
+                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+                    let result = try user.shell(script, [fixture.mountPoint])
+                    #expect(!result.succeeded && result.stderr.contains(error),
+                            "\(what) as an ordinary user: \(result)", sourceLocation: sourceLocation)
+                }
+                try refused(#"cat "$1/private""#, "reading another user's 0600 file")
+                try refused(#"echo x >> "$1/readonly""#, "writing another user's 0644 file")
+                try refused(#"echo x >> "$1/mine-readonly""#, "writing one's own 0444 file")
+                try refused(#"chmod 666 "$1/readonly""#, "chmod of another user's file", error: "Operation not permitted")
+                #expect(try Sys.readFile(m.appending("readonly")) == Array("ro\n".utf8))
+
+                let write = try user.shell(#"echo more >> "$1/setid" && : > "$1/setid-truncated""#, [fixture.mountPoint])
+                #expect(write.succeeded, "writing one's own set-ID files: \(write)")
+                for name in ["setid", "setid-truncated"] {
+                    let mode = try Sys.lstat(m.appending(name)).st_mode & 0o7777
+                    #expect(mode == nativeMode, "\(name) after a write by its owner: mode \(String(mode, radix: 8)), natively \(String(nativeMode, radix: 8))")
+                }
+
+                let create = try user.shell(#"cd "$1/shared" && echo new > file && mkdir dir && ln -s file link"#, [fixture.mountPoint])
+                #expect(create.succeeded, "\(create)")
+                for name in ["file", "dir", "link"] {
+                    for (root, what) in [(m, "through the mount"), (fixture.storageRaw, "in storage")] {
+                        let st = try Sys.lstat(root.appending("shared/\(name)"))
+                        #expect(st.st_uid == user.uid && st.st_gid == user.gid,
+                                "\(name), made by uid \(user.uid), \(what) belongs to \(st.st_uid):\(st.st_gid)")
+                    }
+                }
+            }
+        }
+
+        /// Root copies up files and directories only it may read, over and over, while the
+        /// ordinary user tries all along to read them through the mount and in storage.
+        @Test func aCopyUpNeverOpensAWindow() throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                let count = 40
+                for i in 0..<count {
+                    try Sys.writeFile(fixture.baseRaw.appending("secret-\(i)"), Array("secret \(i)\n".utf8), mode: 0o600)
+                    let dir = fixture.baseRaw.appending("closed-\(i)")
+                    try Sys.mkdir(dir, 0o700)
+                    try Sys.writeFile(dir.appending("inside"), Array("inside \(i)\n".utf8))
+                }
+                try fixture.mount(options: ["allow_other", "default_permissions"])
+                let stop = fixture.root + "/stop"
+                let script = #"""
+                    while [ ! -e "$1" ]; do
+                        for root in "$2" "$3"; do
+                            for i in $(seq 0 $(($4 - 1))); do
+                                cat "$root/secret-$i" >/dev/null 2>&1 && echo "read $root/secret-$i"
+                                cat "$root/closed-$i/inside" >/dev/null 2>&1 && echo "read $root/closed-$i/inside"
+                                ls "$root/closed-$i" >/dev/null 2>&1 && echo "listed $root/closed-$i"
+                            done
+                        done
+                        for f in "$3"/META_*.work/*; do cat "$f" >/dev/null 2>&1 && echo "read $f"; done
+                    done
+                    """#
+                let watcher = try Child("/usr/bin/setpriv", ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups",
+                                                           "/bin/sh", "-c", script, "sh", stop, fixture.mountPoint, fixture.storage, "\(count)"])
+                for i in 0..<count {
+                    try Sys.writeFile(fixture.mountRaw.appending("secret-\(i)"), Array("changed \(i)\n".utf8))
+                    try Sys.writeFile(fixture.mountRaw.appending("closed-\(i)/inside"), Array("changed \(i)\n".utf8))
+                }
+                try Sys.writeFile(RawPath(stop), [])
+                let result = watcher.finish(timeout: 30)
+                #expect(result.stdout.isEmpty, "the ordinary user got at data only root may read: \(result.stdout)")
+                for i in 0..<count {
+                    #expect(try Sys.lstat(fixture.storageRaw.appending("secret-\(i)")).st_mode & 0o7777 == 0o600)
+                    #expect(try Sys.lstat(fixture.storageRaw.appending("closed-\(i)")).st_mode & 0o7777 == 0o700)
+                }
+            }
+        }
+
+        @Test func withoutAllowOtherOtherUsersCannotEnter() throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                try Sys.writeFile(fixture.baseRaw.appending("open"), Array("open\n".utf8))
+                try fixture.mount()
+                let result = try user.shell(#"ls "$1" || cat "$1/open""#, [fixture.mountPoint])
+                #expect(!result.succeeded && result.stderr.contains("Permission denied"), "\(result)")
+                #expect(try Sys.readFile(fixture.mountRaw.appending("open")) == Array("open\n".utf8), "root, who mounted it")
+            }
+        }
+    }
+}
