@@ -75,7 +75,9 @@ final class NodeTable: Sendable {
 
     /// Gives the object `identity` a new node ID: its node is bound to the base file by opens
     /// from before the copy-up, and the kernel allows one backing file per node, so opens of
-    /// the copy need a node of their own. Lookups return the new ID from now on.
+    /// the copy need a node of their own. Lookups return the new ID from now on, even after the
+    /// kernel forgets it: a LOOKUP whose answer the kernel drops is forgotten at once, and the
+    /// retried open must still find the new ID. Supersessions are rare, so the map stays small.
     func supersede(_ identity: UInt64) {
         let alias = Self.aliasRange | lastAlias.add(1, ordering: .relaxed).newValue
         aliases.withLock { $0[identity] = alias }
@@ -214,20 +216,10 @@ final class NodeTable: Sendable {
             if node.lookups == 0 {
                 nodes[nodeID] = nil
                 removedStats.withLock { _ = $0.removeValue(forKey: nodeID) }
-                if nodeID & Self.aliasRange != 0 { dropAlias(nodeID) }
             } else {
                 nodes[nodeID] = node
             }
         }
-    }
-
-    private func dropAlias(_ alias: UInt64) {
-        let dropped = aliases.withLock { aliases in
-            guard let identity = aliases.first(where: { $0.value == alias })?.key else { return false }
-            aliases[identity] = nil
-            return true
-        }
-        if dropped { aliasCount.subtract(1, ordering: .releasing) }
     }
 
     var count: Int { nodes.withLock { $0.count } }
