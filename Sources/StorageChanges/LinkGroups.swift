@@ -6,9 +6,9 @@ import OverlayCore
 struct LinkGroups {
     /// Each copy by the inode number it is named after.
     let copies: [UInt64: LayerObject]
-    /// Entries of the links directory that are not a regular file named by a number.
+    /// Entries of the links directory that are not a non-directory named by a number.
     let strays: [RelativePath]
-    /// The base paths of the regular files, on the base's own filesystem, with those numbers.
+    /// The base paths of the non-directories, on the base's own filesystem, with those numbers.
     private let names: [UInt64: [RelativePath]]
 
     init(_ overlay: Overlay) throws(Errno) {
@@ -28,7 +28,8 @@ struct LinkGroups {
                 if entry.isDotOrDotDot { continue }
                 let path = directory.appending(entry.name)
                 let stat = try lstatat(storage, path.bytes)
-                if let inode = UInt64(String(decoding: entry.name, as: UTF8.self)), stat.fileType == .regular {
+                // Any object but a directory can be hard-linked, and so have a shared copy.
+                if let inode = UInt64(String(decoding: entry.name, as: UTF8.self)), stat.fileType != .directory {
                     copies[inode] = LayerObject(root: storage, path: path, stat: stat)
                 } else {
                     strays.append(path)
@@ -40,7 +41,7 @@ struct LinkGroups {
 
     func baseNames(of inode: UInt64) -> [RelativePath] { names[inode] ?? [] }
 
-    /// Walks the base for regular files with these inode numbers, by the numbers directory
+    /// Walks the base for non-directories with these inode numbers, by the numbers directory
     /// entries carry, and stops once every file's link count is found.
     private static func baseNames(_ base: Layer, of inodes: Set<UInt64>) throws(Errno) -> [UInt64: [RelativePath]] {
         var found: [UInt64: [RelativePath]] = [:]
@@ -61,7 +62,7 @@ struct LinkGroups {
                     continue
                 }
                 guard inodes.contains(entry.inode), let stat = try? lstatat(base.root, path.bytes),
-                      stat.fileType == .regular, stat.device == base.device else { continue }
+                      stat.fileType != .directory, stat.device == base.device else { continue }
                 found[stat.inode, default: []].append(path)
                 let left = remaining[stat.inode] ?? stat.linkCount
                 remaining[stat.inode] = left > 0 ? left - 1 : 0

@@ -158,7 +158,7 @@ public struct StorageCheck {
         }
     }
 
-    /// The links directory: only numbered regular files, each the copy every storage name of
+    /// The links directory: only numbered non-directories, each the copy every storage name of
     /// that base file links to.
     private mutating func linkGroups(_ overlay: Overlay, repair: Bool) throws(Errno) {
         let groups = try LinkGroups(overlay)
@@ -174,7 +174,7 @@ public struct StorageCheck {
                 continue
             }
             for name in names {
-                guard let inStorage = try statIfPresent(overlay.storage.root, name), inStorage.fileType == .regular,
+                guard let inStorage = try statIfPresent(overlay.storage.root, name), inStorage.fileType != .directory,
                       overlay.basePath(of: name) == name, inStorage.inode != copy.stat.inode else { continue }
                 found("\(TextFormatting.path(name)) is a hard link of a base file in storage, but not to its shared copy "
                       + "\(TextFormatting.escaped(copy.path.bytes)): its names show different files", fixed: false)
