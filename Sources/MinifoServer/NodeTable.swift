@@ -84,6 +84,21 @@ final class NodeTable: Sendable {
         aliasCount.add(1, ordering: .releasing)
     }
 
+    /// The node ID a new entry of `identity` goes to the kernel under (LOOKUP, READDIRPLUS,
+    /// CREATE). Storage gives a freed inode number to the next object it makes, while the
+    /// kernel may still hold the node of the removed object that had it (an open file, a
+    /// directory some process is in): such a node has no name, and since the kernel must never
+    /// see one node ID for two objects, the new object gets a node ID of its own (`supersede`).
+    func entryNodeID(for identity: UInt64) -> UInt64 {
+        let current = nodeID(for: identity)
+        let taken = nodes.withLock { nodes in
+            current != Self.rootID && nodes[current].map { $0.parent == Self.removed.parent } == true
+        }
+        if !taken { return current }
+        supersede(identity)
+        return nodeID(for: identity)
+    }
+
     /// The inode number last reported for a node.
     func inode(of nodeID: UInt64) -> UInt64? {
         nodes.withLock { $0[nodeID]?.inode }

@@ -9,7 +9,7 @@ extension OverlayFileSystem {
                 _ header: RequestHeader, _ reply: inout ReplyContext) throws(Errno) -> Created {
         let caller = Caller(uid: header.uid, gid: header.gid)
         let (path, entry, fd) = try overlay.create(name, in: try nodes.path(of: parent), object, mode: mode, caller: caller)
-        let nodeID = nodes.nodeID(for: entry.identity)
+        let nodeID = nodes.entryNodeID(for: entry.identity)
         nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         reply.grantedLookups.append(nodeID)
         return Created(out: entryOut(nodeID, entry), path: path, entry: entry, fd: fd)
@@ -36,7 +36,7 @@ extension OverlayFileSystem {
         let caller = Caller(uid: header.uid, gid: header.gid)
         let (fd, entry) = try overlay.createUnnamed(in: try nodes.path(of: parent), flags: Int32(bitPattern: request.flags),
                                                     mode: request.mode, caller: caller)
-        let nodeID = nodes.nodeID(for: entry.identity)
+        let nodeID = nodes.entryNodeID(for: entry.identity)
         nodes.remember(nodeID, parent: NodeTable.rootID, name: Names.work + Array("/unnamed".utf8), inode: entry.stat.inode)
         reply.grantedLookups.append(nodeID)
         var open = OpenOut(fileHandle: UInt64(fd))

@@ -18,7 +18,7 @@ extension OverlayFileSystem {
                 var inode = item.inode
                 if plus, !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
                     if let found = try? overlay.lookup(parentPath.appending(item.name)) {
-                        let nodeID = nodes.nodeID(for: found.identity)
+                        let nodeID = nodes.entryNodeID(for: found.identity)
                         entry = entryOut(nodeID, found)
                         inode = found.stat.inode
                     }

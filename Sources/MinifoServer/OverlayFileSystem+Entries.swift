@@ -6,7 +6,7 @@ extension OverlayFileSystem {
     /// LOOKUP: finds `name` in the directory `parent` and counts one lookup of the result.
     func lookup(_ name: some Collection<UInt8>, in parent: UInt64) throws(Errno) -> EntryOut {
         let (_, entry) = try overlay.lookup(name, in: try nodes.path(of: parent))
-        let nodeID = nodes.nodeID(for: entry.identity)
+        let nodeID = nodes.entryNodeID(for: entry.identity)
         nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
         return entryOut(nodeID, entry)
     }
