@@ -13,9 +13,21 @@ extension OverlayFileSystem {
     func open(_ node: UInt64, flags: UInt32, deviceFD: Int32) throws(Errno) -> OpenOut {
         let path = try nodes.path(of: node)
         let writing = flags & 3 != 0 || flags & 0o1000 != 0  // O_WRONLY/O_RDWR or O_TRUNC
-        let (fd, entry) = writing
-            ? try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
-            : try overlay.openForReading(path)
+        let (fd, entry): (Int32, Entry)
+        do {
+            (fd, entry) = writing
+                ? try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
+                : try overlay.openForReading(path)
+        } catch .ELOOP, .EISDIR {
+            // The kernel opens only what it knows as a file: a rename has just put a symlink or
+            // a directory under the node's name. ESTALE makes the VFS look the name up again.
+            throw .ESTALE
+        }
+        if !nodes.nodeIDs(for: entry.identity).contains(node) {
+            // Likewise another file: a native open gets the file it looked up, not its successor.
+            close(fd)
+            throw .ESTALE
+        }
         do {
             let out = try openOut(node, path, fd: fd, entry, deviceFD: deviceFD)
             nodes.opened(node, fd: fd)
