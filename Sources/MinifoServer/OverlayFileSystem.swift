@@ -89,7 +89,9 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .flush:
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .fsync(let fsync):
+            // META holds the file's metadata while it is still in the base (chmod, xattrs).
             try synchronize(Self.descriptor(fsync.fileHandle), dataOnly: fsync.dataOnly)
+            try overlay.meta.sync()
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .release(let release):
             self.release(node, fileHandle: release.fileHandle, deviceFD: reply.deviceFD)
@@ -105,7 +107,7 @@ public final class OverlayFileSystem: FileSystemHandler {
             directories.close(release.fileHandle)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .fsyncdir:
-            try overlay.meta.sync()
+            try overlay.synchronizeDirectory(try nodes.path(of: node))
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .getxattr(let get, let name):
             let (size, value) = try overlay.extendedAttribute(try nodes.path(of: node), name: name, capacity: Int(get.size))

@@ -34,6 +34,8 @@ public final class MetaStore: Sendable {
         var compactionRetry = 0
         /// The id the next prepared change gets.
         var nextPrepareID: UInt64 = 1
+        /// The file's size at the last `sync`.
+        var syncedSize: Int64 = -1
     }
 
     /// Opens the META file in the storage root for the base at `basePath` (absolute, as the
@@ -158,10 +160,13 @@ public final class MetaStore: Sendable {
         try change(.removeTree(try checked(path)))
     }
 
-    /// fdatasync(2) of the META file, for FSYNC, FSYNCDIR, SYNCFS and unmount.
+    /// fdatasync(2) of the META file, for FSYNC, FSYNCDIR, SYNCFS and unmount; nothing when
+    /// nothing was written since the last one (or ever, on a read-only mount).
     public func sync() throws(Errno) {
         try state.withLock { (state) throws(Errno) in
-            if state.file.fd >= 0 { try synchronize(state.file.fd, dataOnly: true) }  // read-only: nothing written
+            guard state.file.fd >= 0, state.file.size != state.syncedSize else { return }
+            try synchronize(state.file.fd, dataOnly: true)
+            state.syncedSize = state.file.size
         }
     }
 

@@ -76,4 +76,15 @@ extension Overlay {
         stats.maxNameLength = min(stats.maxNameLength, baseStats.maxNameLength)
         return stats
     }
+
+    /// FSYNCDIR: makes the directory's entries durable, as fsync(2) of a directory does
+    /// natively: its storage directory, where it has one, and the META file, which holds
+    /// deletions and renames.
+    public func synchronizeDirectory(_ path: RelativePath) throws(Errno) {
+        if let fd = try? openat(storage.root, path.bytes, [.directory, .noFollow]) {
+            defer { close(fd) }
+            try synchronize(fd)
+        }
+        try meta.sync()
+    }
 }
