@@ -18,9 +18,10 @@ extension OverlayFileSystem {
             (fd, entry) = writing
                 ? try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
                 : try overlay.openForReading(path)
-        } catch .ELOOP, .EISDIR {
-            // The kernel opens only what it knows as a file: a rename has just put a symlink or
-            // a directory under the node's name. ESTALE makes the VFS look the name up again.
+        } catch .EISDIR {
+            // The kernel opens only what it knows as a file: a rename has just put a directory
+            // under the node's name (a symlink gives ELOOP, which `handle` turns into ESTALE).
+            // ESTALE makes the VFS look the name up again.
             throw .ESTALE
         }
         if !nodes.nodeIDs(for: entry.identity).contains(node) {

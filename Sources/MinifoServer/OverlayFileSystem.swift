@@ -58,7 +58,10 @@ public final class OverlayFileSystem: FileSystemHandler {
             reply.bytes.removeAll(keepingCapacity: true)
             reply.payloadCount = 0
             reply.grantedLookups.removeAll(keepingCapacity: true)
-            Reply.error(error.rawValue, unique: header.unique, into: &reply.bytes)
+            // The kernel follows symlinks itself, so a request never meets one on its way but
+            // when the node's path has just changed under it (a rename in another thread put a
+            // symlink where a directory was): ESTALE makes the VFS look the names up again.
+            Reply.error(error == .ELOOP ? Errno.ESTALE.rawValue : error.rawValue, unique: header.unique, into: &reply.bytes)
         }
     }
 

@@ -137,6 +137,28 @@ extension MinifoMountTests {
             }
         }
 
+        /// Found by the long run of the test below (open with O_CREAT answered ELOOP): a rename
+        /// put a symlink where a directory of a cached path was. Storage changed behind the
+        /// kernel's cached entry shows the same: the request is answered ESTALE, and the VFS
+        /// looks the path up again and follows the symlink, as natively.
+        @Test func aRequestWhosePathNowCrossesASymlinkLooksItUpAgain() throws {
+            try MountFixture.with { fixture in
+                try Sys.mkdir(fixture.baseRaw.appending("d"))
+                try Sys.mkdir(fixture.baseRaw.appending("e"))
+                try fixture.mount(options: ["timeout=3600"])
+                let m = fixture.mountRaw
+                try Sys.writeFile(m.appending("d/copied-up"), [1])
+                _ = try Sys.lstat(m.appending("d"))
+                try #require(rename(fixture.storage + "/d", fixture.storage + "/d.away") == 0)
+                try Sys.symlink(Array("e".utf8), fixture.storageRaw.appending("d"))
+                let fd = m.appending("d/new").withCString { open($0, O_WRONLY | O_CREAT, 0o644) }
+                let error = fd < 0 ? errno : 0
+                if fd >= 0 { close(fd) }
+                #expect(error == 0, "creating a file through a directory that became a symlink: \(String(cString: strerror(error)))")
+                #expect(Sys.statResult(m.appending("e/new")).errnoValue == 0, "the file, made where the symlink points")
+            }
+        }
+
         @Test func manyThreadsAndProcessesOnTheSameNames() throws {
             let seconds = Reliability.isLong ? 180.0 : 8.0
             let seed = Reliability.seed

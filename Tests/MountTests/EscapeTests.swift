@@ -96,13 +96,21 @@ extension MinifoMountTests {
                 let file = fixture.mountRaw.appending("file")
                 try Sys.writeFile(file, Array("copied up\n".utf8))
                 _ = try Sys.lstat(file)  // the kernel now knows it as a regular file
+                let held = try Sys.open(file, O_RDWR)
+                defer { close(held) }
                 let planted = fixture.storageRaw.appending("file")
                 try #require(unlink(planted.string) == 0)
                 try Sys.symlink(outside.appending("f").bytes, planted)
 
-                _ = file.withCString { chmod($0, 0o777) }
-                _ = file.withCString { truncate($0, 0) }
+                // Calls that never follow a symlink themselves: any following would be minifo's.
+                // (A path-based chmod or truncate may find the planted symlink, which the mount
+                // shows as what it is, and then the kernel follows it, as it does anywhere.)
+                _ = fchmod(held, 0o777)
+                _ = fchown(held, 1, 1)
+                _ = ftruncate(held, 0)
                 _ = file.withCString { lchown($0, 1, 1) }
+                var times = [timespec(tv_sec: 1, tv_nsec: 0), timespec(tv_sec: 1, tv_nsec: 0)]
+                _ = file.withCString { utimensat(AT_FDCWD, $0, &times, AT_SYMLINK_NOFOLLOW) }
                 _ = Xattr.setErrno(file, "user.x", [1])
                 // O_NOFOLLOW: the mount may well show the planted symlink as what it is, and the
                 // kernel, not minifo, would follow it.
