@@ -101,14 +101,16 @@ extension Overlay {
     /// Marks the directory at `path` modified now, as adding or removing one of its names does
     /// natively. Storage directories change by themselves; this covers a name removed only in
     /// META, and the root, whose attributes are the base root's with META's changes applied.
-    func directoryChanged(_ path: RelativePath) throws(Errno) {
+    /// Best effort: it follows a change that has happened, which a directory's times (a META
+    /// record for the root, refused on a full disk) must not make look failed.
+    func directoryChanged(_ path: RelativePath) {
         if path.isRoot {
             var recorded = meta.attributes(path) ?? MetaAttributes()
             recorded.mtime = Timespec.now
-            try meta.setAttributes(path, recorded)
+            try? meta.setAttributes(path, recorded)
             return
         }
-        try copyUp(path)
-        try changeTimes(storage.root, path.bytes, access: .omit, modification: .now)
+        try? copyUp(path)
+        try? changeTimes(storage.root, path.bytes, access: .omit, modification: .now)
     }
 }

@@ -53,7 +53,7 @@ extension Overlay {
             }
             try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
             placed = path
-            try directoryChanged(parent)
+            directoryChanged(parent)
             if case .directory = object { subdirectoriesChanged(parent) }
             return (path, try lookup(path), fd)
         } catch {
@@ -107,7 +107,7 @@ extension Overlay {
         if (try? lookup(newPath)) != nil { throw .EEXIST }
         try copyUp(parent)
         try makeLink(fd, storage.root, newPath.bytes)
-        try directoryChanged(parent)
+        directoryChanged(parent)
         return (newPath, try lookup(newPath))
     }
 
@@ -139,7 +139,7 @@ extension Overlay {
             throw error
         }
         if let id { meta.commit(id, applied: true) }
-        try directoryChanged(parent)
+        directoryChanged(parent)
         return (newPath, try lookup(newPath))
     }
 }

@@ -13,7 +13,7 @@ extension Overlay {
         if !directory && isDirectory { throw .EISDIR }
         if isDirectory, try !isEmptyDirectory(path) { throw .ENOTEMPTY }
         let survivor = try removeObject(path, entry)
-        try directoryChanged(parent)
+        directoryChanged(parent)
         if isDirectory { subdirectoriesChanged(parent) }
         return survivor
     }

@@ -63,8 +63,8 @@ extension Overlay {
         }
         meta.commit(id, applied: true)
         let survivor = try replaced.flatMap { (target) throws(Errno) in try sharedCopy(of: target) }
-        try directoryChanged(from.parent ?? .root)
-        if to.parent != from.parent { try directoryChanged(to.parent ?? .root) }
+        directoryChanged(from.parent ?? .root)
+        if to.parent != from.parent { directoryChanged(to.parent ?? .root) }
         return survivor
     }
 
@@ -109,8 +109,8 @@ extension Overlay {
             throw error
         }
         meta.commit(id, applied: true)
-        try directoryChanged(a.parent ?? .root)
-        if b.parent != a.parent { try directoryChanged(b.parent ?? .root) }
+        directoryChanged(a.parent ?? .root)
+        if b.parent != a.parent { directoryChanged(b.parent ?? .root) }
     }
 
     /// `settle` for one side of an exchange: the object from `from` now at `to`, whose old

@@ -119,7 +119,10 @@ extension MinifoMountTests {
         /// Full storage from the very first change: copy-ups of files and directories, new
         /// objects, renames, deletions and metadata changes each work whole or fail with ENOSPC.
         /// The storage directory is a subdirectory of the tmpfs, which a file beside it fills.
-        @Test func everyKindOfChangeOnFullStorageIsWholeOrRefused() throws {
+        /// Seed 800320057 found that a rename reported ENOSPC although it had happened: the
+        /// root's new mtime, recorded after it, did not fit. 0 is a random seed.
+        @Test(arguments: [0, 800_320_057] as [UInt64])
+        func everyKindOfChangeOnFullStorageIsWholeOrRefused(fixedSeed: UInt64) throws {
             try MountFixture.with { fixture in
                 for name in ["a", "b"] {
                     try Sys.mkdir(fixture.baseRaw.appending(name))
@@ -138,7 +141,7 @@ extension MinifoMountTests {
                     // Each of these may work (a free inode, room left in a page) or fail with
                     // ENOSPC; afterwards the mount must show exactly what succeeded.
                     var model = try TreeModel.observe(m)
-                    let seed = Reliability.seed
+                    let seed = fixedSeed == 0 ? Reliability.seed : fixedSeed
                     var workload = Workload(mount: m, seed: seed)
                     var outcomes: [String: Int] = [:]
                     for _ in 0..<300 {
@@ -157,15 +160,17 @@ extension MinifoMountTests {
                         }
                     }
                     let observed = try TreeModel.observe(m)
-                    #expect(model.matches(observed), "seed \(seed), on full storage (\(outcomes)): \(model.differences(from: observed))")
+                    let same = model.matches(observed)
+                    #expect(same, "seed \(seed), on full storage (\(outcomes)): \(model.differences(from: observed))")
                     let unmount = try fixture.runUnmount()
                     try #require(unmount.succeeded, "\(unmount)")
                     let check = try run(MountEnvironment.minifo, ["check", storage])
-                    #expect(check.succeeded, "minifo check after work on full storage: \(check)")
+                    #expect(check.succeeded, "minifo check after work on full storage: \(check.stdout)")
                     let remount = try fixture.runMount(storage: storage)
                     try #require(remount.succeeded, "\(remount)")
                     let remounted = try TreeModel.observe(m)
-                    #expect(model.matches(remounted), "after a remount: \(model.differences(from: remounted))")
+                    let sameAfterRemount = model.matches(remounted)
+                    #expect(sameAfterRemount, "after a remount: \(model.differences(from: remounted))")
                 }
             }
         }
