@@ -26,13 +26,17 @@ extension MetaStore {
     /// Applies (once the storage operation happened) or drops (when it failed) the changes
     /// prepared under `id`. If the commit cannot be written (a full disk), the index changes
     /// all the same: the next open settles the prepared changes from the storage tree, which
-    /// agrees.
+    /// agrees. A read-only store changes its index only.
     func commit(_ id: UInt64, applied: Bool) {
         state.withLock { state in
             let record = MetaRecord.commit(id: id, applied: applied)
             if state.index.isNoOp(record) { return }
             var bytes: [UInt8] = []
             MetaFormat.encode(record, into: &bytes)
+            guard !readOnly else {
+                state.index.apply(record)
+                return
+            }
             do {
                 try state.file.append(bytes)
             } catch {

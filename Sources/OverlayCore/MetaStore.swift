@@ -21,6 +21,8 @@ public final class MetaStore: Sendable {
 
     /// O_PATH descriptor of the storage root, owned by the caller.
     let storageRoot: Int32
+    /// Opened for a read-only mount or an inspection: nothing is ever written.
+    let readOnly: Bool
     /// Held for every query and change, across the write(2) of an append and a whole
     /// compaction. A leaf lock: only logging takes another lock inside it.
     let state: Mutex<State>
@@ -49,6 +51,7 @@ public final class MetaStore: Sendable {
         var index = MetaIndex()
         let (file, warnings) = try Self.open(storageRoot: storageRoot, base: base, force: force, readOnly: readOnly, into: &index)
         self.storageRoot = storageRoot
+        self.readOnly = readOnly
         self.warnings = warnings
         state = Mutex(State(file: file, index: index, base: base, nextPrepareID: (index.prepared.keys.max() ?? 0) + 1))
         if !readOnly { state.withLock { $0.compactIfNeeded(storageRoot: storageRoot) } }

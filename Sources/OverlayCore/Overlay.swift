@@ -36,8 +36,8 @@ public final class Overlay: Sendable {
             throw .meta(error)
         }
         inodes = InodeNumbers(baseDevice: base.device)
-        if readOnly { return }
         settleUncommittedChanges()
+        if readOnly { return }
         do {
             try prepareWorkDirectory()
         } catch {
@@ -47,6 +47,7 @@ public final class Overlay: Sendable {
 
     /// Applies the META changes a crash left prepared whose storage operation happened, and
     /// drops the others, so that each interrupted rename, removal or link is whole or undone.
+    /// A read-only overlay (a read-only mount, `minifo check`) settles them in memory only.
     private func settleUncommittedChanges() {
         for (id, condition) in meta.uncommitted {
             meta.commit(id, applied: condition.isMet(storageRoot: storage.root))

@@ -76,6 +76,31 @@ import Testing
         }
     }
 
+    /// Found by the full-storage test: a commit that did not fit on a full disk left a prepared
+    /// change in the file, and `minifo check`, which reads storage read-only, took the state
+    /// without it for the truth. A read-only open settles it in memory and writes nothing.
+    @Test func aReadOnlyOpenSettlesInMemoryAndWritesNothing() throws {
+        let layers = try TemporaryLayers()
+        try layers.write("d/f", "base f", in: layers.base)
+        do {
+            let overlay = try layers.overlay()
+            try overlay.copyUp(path("d"))
+            var batch = MetaBatch()
+            try batch.rename(path("d"), to: path("e"))
+            try batch.setRedirect(path("e"), to: path("d"))
+            try batch.setDeleted(path("d"), true)
+            try batch.expect(path("d"), holds: false, inode: try lstatat(overlay.storage.root, Array("d".utf8)).inode)
+            _ = try overlay.meta.prepare(batch)
+            try MinifoSystem.rename(overlay.storage.root, Array("d".utf8), overlay.storage.root, Array("e".utf8))
+        }
+        let meta = layers.storage.appendingPathComponent("META_dAfFgHE39ktF3HD2sr")
+        let before = try Data(contentsOf: meta)
+        let overlay = try Overlay(base: layers.base.path, storage: layers.storage.path, readOnly: true)
+        #expect(try names(overlay, "") == ["e"])
+        #expect(try names(overlay, "e") == ["f"])
+        #expect(try Data(contentsOf: meta) == before, "a read-only open wrote to META")
+    }
+
     @Test func malformedPreparedChangesAreCorrupt() throws {
         let whiteout = [UInt8(1)] + MetaBytes.path("a") + [1]
         let nested = MetaBytes.le(UInt32(whiteout.count)) + whiteout
