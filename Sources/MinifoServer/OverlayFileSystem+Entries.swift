@@ -19,12 +19,23 @@ extension OverlayFileSystem {
     /// GETATTR. A file whose name was removed while it is open is answered from an open
     /// descriptor, as a native filesystem answers fstat(2) of an unlinked file.
     func attributes(_ node: UInt64, _ request: GetattrIn) throws(Errno) -> Attr {
-        do {
-            return Attr(try overlay.lookup(try nodes.path(of: node)).stat)
-        } catch .ENOENT {
+        do throws(Errno) {
+            let entry = try overlay.lookup(try nodes.path(of: node))
+            // A rename in another thread may have just put another object under the node's
+            // name: its attributes (another type, perhaps) are not the node's. ESTALE, when
+            // nothing else answers for the node, makes the VFS look the name up again.
+            guard nodes.nodeIDs(for: entry.identity).contains(node) else { throw .ESTALE }
+            return Attr(entry.stat)
+        } catch .ENOENT, .ESTALE {
             let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
             // FIFOs, sockets, devices and directories have no descriptor here.
-            guard let fd else { return Attr(try nodes.lastStat(of: node)) }
+            guard let fd else {
+                do {
+                    return Attr(try nodes.lastStat(of: node))
+                } catch {
+                    throw Errno.ESTALE
+                }
+            }
             var stat = try fstat(fd)
             stat.inode = nodes.inode(of: node) ?? stat.inode
             return Attr(stat)

@@ -159,6 +159,26 @@ extension MinifoMountTests {
             }
         }
 
+        /// Found by the test below (stat answered EIO): GETATTR answered with whatever object
+        /// held the node's name by then, and the kernel marks a node whose type changes bad.
+        /// A directory put behind the kernel's back where an open file was shows the same.
+        @Test func attributesOfANodeWhoseNameHoldsAnotherObject() throws {
+            try MountFixture.with { fixture in
+                try fixture.mount(options: ["timeout=0"])
+                try Sys.writeFile(fixture.mountRaw.appending("f"), Array("file\n".utf8))
+                let fd = try Sys.open(fixture.mountRaw.appending("f"), O_RDONLY)
+                defer { close(fd) }
+                try #require(unlink(fixture.storage + "/f") == 0)
+                try Sys.mkdir(fixture.storageRaw.appending("f"))
+                var st = stat()
+                let result = fstat(fd, &st) == 0 ? 0 : errno
+                #expect(result == 0 && FileType(mode: st.st_mode) == .regular && st.st_size == 5,
+                        "fstat of the open file: \(String(cString: strerror(result))), mode \(String(st.st_mode, radix: 8))")
+                #expect(FileType(mode: try Sys.lstat(fixture.mountRaw.appending("f")).st_mode) == .directory,
+                        "the name, looked up again, shows the directory")
+            }
+        }
+
         @Test func manyThreadsAndProcessesOnTheSameNames() throws {
             let seconds = Reliability.isLong ? 180.0 : 8.0
             let seed = Reliability.seed
