@@ -81,50 +81,10 @@ extension Overlay {
             defer { close(input) }
             let output = try openat(storage.root, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600)
             defer { close(output) }
-            try copyData(from: input, to: output, size: source.size)
+            try copyFileData(from: input, to: output, size: source.size)
         default:
             try makeNode(storage.root, temporary.bytes, mode: (source.mode & 0o170000) | 0o600, device: source.rdev)
         }
-    }
-
-    /// Shares extents where the filesystem can (FICLONE); otherwise copies each data extent
-    /// with copy_file_range, skipping holes, and sets the size so a trailing hole stays one.
-    /// Between filesystems of different types, where copy_file_range(2) answers EXDEV (Linux
-    /// 5.19 and later), the data goes through a buffer instead.
-    private func copyData(from input: Int32, to output: Int32, size: Int64) throws(Errno) {
-        if size == 0 { return }
-        if (try? cloneFile(from: input, to: output)) != nil { return }
-        var buffer: [UInt8]?
-        var offset: Int64 = 0
-        while offset < size {
-            let dataStart: Int64
-            do {
-                dataStart = try seek(input, offset: offset, whence: seekData)
-            } catch .ENXIO {
-                break  // only a hole remains
-            }
-            let dataEnd = (try? seek(input, offset: dataStart, whence: seekHole)) ?? size
-            var position = dataStart
-            while position < dataEnd {
-                let count = Int(min(dataEnd - position, 1 << 30))
-                var copied = 0
-                if buffer == nil {
-                    do {
-                        copied = try copyRange(from: input, at: position, to: output, at: position, count: count)
-                    } catch .EXDEV, .ENOTSUP, .EINVAL {
-                        buffer = uninitializedBuffer(count: 1 << 20)
-                    }
-                }
-                if buffer != nil {
-                    copied = try pread(input, into: &buffer!, count: count, offset: position)
-                    try writeAll(output, buffer![..<copied], offset: position)
-                }
-                if copied == 0 { break }
-                position += Int64(copied)
-            }
-            offset = dataEnd
-        }
-        try truncate(output, size: size)
     }
 
     /// Owner first, since chown clears set-ID bits, then xattrs, mode and times last.

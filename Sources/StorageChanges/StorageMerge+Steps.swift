@@ -70,7 +70,7 @@ extension StorageMerge {
                 let input = FileDescriptor(owning: try openat(storage, source.bytes, [.noFollow]))
                 let output = FileDescriptor(owning: try openat(base, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow],
                                                                mode: 0o600))
-                try copyContents(from: input.rawValue, to: output.rawValue, size: stat.size, copied: copied)
+                try copyFileData(from: input.rawValue, to: output.rawValue, size: stat.size, copied: copied)
             case .symlink:
                 try makeSymlink(base, temporary.bytes, target: try readlinkat(storage, source.bytes))
             case .directory:
@@ -164,43 +164,4 @@ extension StorageMerge {
             return []
         }
     }
-}
-
-/// Copies `size` bytes of data from `input` to `output`, extent by extent (SEEK_DATA and
-/// SEEK_HOLE), so holes stay holes: with copy_file_range(2), or through a buffer between
-/// filesystems that cannot do that between them (EXDEV since Linux 5.19). `copied` hears of
-/// each piece.
-func copyContents(from input: Int32, to output: Int32, size: Int64, copied: (Int64) -> Void) throws(Errno) {
-    var buffer: [UInt8]?
-    var offset: Int64 = 0
-    while offset < size {
-        let dataStart: Int64
-        do {
-            dataStart = try seek(input, offset: offset, whence: seekData)
-        } catch .ENXIO {
-            break  // only a hole remains
-        }
-        let dataEnd = (try? seek(input, offset: dataStart, whence: seekHole)) ?? size
-        var position = dataStart
-        while position < dataEnd {
-            let count = Int(min(dataEnd - position, 8 << 20))
-            var done = 0
-            if buffer == nil {
-                do {
-                    done = try copyRange(from: input, at: position, to: output, at: position, count: count)
-                } catch .EXDEV, .ENOTSUP, .EINVAL {
-                    buffer = uninitializedBuffer(count: 1 << 20)
-                }
-            }
-            if buffer != nil {
-                done = try pread(input, into: &buffer!, count: count, offset: position)
-                try writeAll(output, buffer![..<done], offset: position)
-            }
-            if done == 0 { break }
-            position += Int64(done)
-            copied(Int64(done))
-        }
-        offset = dataEnd
-    }
-    try truncate(output, size: size)
 }

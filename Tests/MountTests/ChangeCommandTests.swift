@@ -6,40 +6,20 @@ extension MinifoMountTests {
     /// `minifo status`, `diff`, `export` and `check` on a storage directory a real mount changed.
     @Suite
     struct ChangeCommandTests {
-        private static func sh(_ script: String, _ fixture: MountFixture) throws -> CommandResult {
-            try shell("set -e; cd \"$1\"; " + script, [fixture.mountPoint])
-        }
-
-        private static func minifo(_ arguments: [String]) throws -> CommandResult {
-            try run(MountEnvironment.minifo, arguments, timeout: 60)
-        }
-
-        /// A base with something for every kind of change.
-        private static func makeBase(_ fixture: MountFixture) throws {
-            let made = try shell("""
-                set -e; cd "$1"; mkdir -p etc usr old/sub d; printf 'l1\\nl2\\nl3\\n' > etc/x; echo y > etc/y
-                echo z > usr/z; echo f > old/sub/f; echo g > d/g; echo h > h1; ln h1 h2; echo xa > xa
-                """, [fixture.base])
-            try #require(made.succeeded, "\(made)")
-        }
-
-        private static let changes = """
-            sed -i 's/l2/L2/' etc/x; chmod 600 etc/y; mkdir a; echo new > a/b; rm usr/z; mv old new
-            rm d/g; rmdir d; mkdir d; echo more >> h1; setfattr -n user.k -v v xa; ln a/b a/b-link
-            """
+        private static let changes = ChangeScenario.everyKind + "; ln a/b a/b-link"
 
         @Test func statusDiffAndExportShowExactlyWhatTheMountChanged() throws {
             try MountFixture.with { fixture in
-                try Self.makeBase(fixture)
+                try ChangeScenario.makeBase(fixture)
                 try fixture.mount()
-                let changed = try Self.sh(Self.changes, fixture)
+                let changed = try ChangeScenario.inMount(Self.changes, fixture)
                 try #require(changed.succeeded, "\(changed)")
-                let whileMounted = try Self.minifo(["status", fixture.storage])
+                let whileMounted = try ChangeScenario.minifo(["status", fixture.storage])
                 #expect(whileMounted.succeeded, "\(whileMounted)")
                 let view = try TreeWalk.fingerprint(fixture.mountRaw)
                 try #require(try fixture.runUnmount().succeeded)
 
-                let status = try Self.minifo(["status", fixture.storage])
+                let status = try ChangeScenario.minifo(["status", fixture.storage])
                 #expect(status.succeeded, "\(status)")
                 #expect(status.stdout == """
                     created  a
@@ -56,11 +36,11 @@ extension MinifoMountTests {
 
                     """)
                 #expect(whileMounted.stdout == status.stdout)
-                let json = try Self.minifo(["status", "--json", fixture.storage, "etc"])
+                let json = try ChangeScenario.minifo(["status", "--json", fixture.storage, "etc"])
                 let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
                 #expect(parsed?.compactMap { $0["path"] as? String } == ["etc/x", "etc/y"])
 
-                let diff = try Self.minifo(["diff", fixture.storage])
+                let diff = try ChangeScenario.minifo(["diff", fixture.storage])
                 #expect(diff.succeeded, "\(diff)")
                 for expected in ["--- base/etc/x\t", "+++ storage/etc/x\t", "-l2\n+L2\n", "  mode 0644 -> 0600\n",
                                  "  xattr user.k (none) -> \"v\"\n", "+++ /dev/null\t", "-z\n", "--- /dev/null\t", "+new\n"] {
@@ -70,14 +50,14 @@ extension MinifoMountTests {
                 // The tar archive extracted over a copy of the base, with the deletions that a
                 // plain tar cannot carry applied from `status --json`, is what the mount showed.
                 let archive = fixture.root + "/changes.tar"
-                let export = try Self.minifo(["export", fixture.storage, "-o", archive])
+                let export = try ChangeScenario.minifo(["export", fixture.storage, "-o", archive])
                 #expect(export.succeeded, "\(export)")
                 #expect(export.stderr.contains("deletions"), "\(export)")
-                let again = try Self.minifo(["export", fixture.storage, "-o", archive])
+                let again = try ChangeScenario.minifo(["export", fixture.storage, "-o", archive])
                 #expect(again.status == 1 && again.stderrLines.count == 1 && again.stderr.contains("--force"), "\(again)")
-                #expect(try Self.minifo(["export", fixture.storage, "-o", archive, "--force"]).succeeded)
+                #expect(try ChangeScenario.minifo(["export", fixture.storage, "-o", archive, "--force"]).succeeded)
                 let copy = fixture.root + "/copy"
-                let listing = try Self.minifo(["status", "--json", fixture.storage])
+                let listing = try ChangeScenario.minifo(["status", "--json", fixture.storage])
                 let removals = (try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]] ?? [])
                     .compactMap { change -> String? in
                         switch change["kind"] as? String {
@@ -104,42 +84,42 @@ extension MinifoMountTests {
                 }
                 #expect(extracted[RawPath("a/b")]?.nlink == 2, "the hard link stayed a hard link")
 
-                let oci = try Self.minifo(["export", fixture.storage, "-o", fixture.root + "/layer.tar", "--format", "oci"])
+                let oci = try ChangeScenario.minifo(["export", fixture.storage, "-o", fixture.root + "/layer.tar", "--format", "oci"])
                 #expect(oci.succeeded && oci.stderr.isEmpty, "\(oci)")
                 let members = try run("/usr/bin/tar", ["-tf", fixture.root + "/layer.tar"])
                 for member in ["usr/.wh.z", ".wh.old", "d/.wh..wh..opq", "new/sub/f"] {
                     #expect(members.stdout.split(separator: "\n").contains(Substring(member)), "\(members.stdout)")
                 }
-                #expect(try Self.minifo(["check", fixture.storage]).succeeded)
+                #expect(try ChangeScenario.minifo(["check", fixture.storage]).succeeded)
             }
         }
 
         @Test func checkFindsDamageAndRepairFixesIt() throws {
             try MountFixture.with { fixture in
-                try Self.makeBase(fixture)
+                try ChangeScenario.makeBase(fixture)
                 try fixture.mount()
-                try #require(try Self.sh(Self.changes + "; echo g > gone; rm usr/../etc/y", fixture).succeeded)
-                let mountedRepair = try Self.minifo(["check", "--repair", fixture.storage])
+                try #require(try ChangeScenario.inMount(Self.changes + "; echo g > gone; rm usr/../etc/y", fixture).succeeded)
+                let mountedRepair = try ChangeScenario.minifo(["check", "--repair", fixture.storage])
                 #expect(mountedRepair.status == 1 && mountedRepair.stderr.contains("is mounted"), "\(mountedRepair)")
                 try #require(try fixture.runUnmount().succeeded)
-                let statusBefore = try Self.minifo(["status", fixture.storage]).stdout
+                let statusBefore = try ChangeScenario.minifo(["status", fixture.storage]).stdout
 
                 // A whiteout whose base file is gone, a half-built copy-up, a torn append.
                 try #require(try shell("""
                     set -e; rm "$1/usr/z"; mkdir "$2/META_dAfFgHE39ktF3HD2sr.work/copy-42"; echo x > "$2/META_dAfFgHE39ktF3HD2sr.work/copy-42/f"
                     printf '\\021\\000\\000\\000\\001' >> "$2/META_dAfFgHE39ktF3HD2sr"
                     """, [fixture.base, fixture.storage]).succeeded)
-                let check = try Self.minifo(["check", fixture.storage])
+                let check = try ChangeScenario.minifo(["check", fixture.storage])
                 #expect(check.status == 1, "\(check)")
                 for expected in ["cut short by a crash", "copy-42 half-built", "META records usr/z deleted, but the base has no usr/z"] {
                     #expect(check.stdout.contains(expected), "\(check)")
                 }
-                let repair = try Self.minifo(["check", "--repair", fixture.storage])
+                let repair = try ChangeScenario.minifo(["check", "--repair", fixture.storage])
                 #expect(repair.succeeded, "\(repair)")
                 #expect(repair.stdout.contains("repaired: "), "\(repair)")
-                let clean = try Self.minifo(["check", fixture.storage])
+                let clean = try ChangeScenario.minifo(["check", fixture.storage])
                 #expect(clean.succeeded && clean.stdout.hasSuffix("clean\n"), "\(clean)")
-                let statusAfter = try Self.minifo(["status", fixture.storage]).stdout
+                let statusAfter = try ChangeScenario.minifo(["status", fixture.storage]).stdout
                 #expect(statusAfter == statusBefore.replacingOccurrences(of: "deleted  usr/z\n", with: ""), "\(statusAfter)")
                 try fixture.mount()
                 #expect(FileManager.default.fileExists(atPath: fixture.mountPoint + "/new/sub/f"))
@@ -148,9 +128,9 @@ extension MinifoMountTests {
 
         @Test func badInputIsOneLineAndChangesNothing() throws {
             try MountFixture.with { fixture in
-                try Self.makeBase(fixture)
+                try ChangeScenario.makeBase(fixture)
                 for command in [["status"], ["diff"], ["export", "-o", fixture.root + "/x.tar"], ["check"]] {
-                    let result = try Self.minifo(command + [fixture.base])
+                    let result = try ChangeScenario.minifo(command + [fixture.base])
                     #expect(result.status == 1 && result.stderrLines.count == 1 && result.stderr.contains("not a minifo storage directory"),
                             "\(result)")
                 }
@@ -158,7 +138,7 @@ extension MinifoMountTests {
                 try fixture.mount()
                 try #require(try fixture.runUnmount().succeeded)
                 try FileManager.default.moveItem(atPath: fixture.base, toPath: fixture.root + "/moved")
-                let missing = try Self.minifo(["status", fixture.storage])
+                let missing = try ChangeScenario.minifo(["status", fixture.storage])
                 #expect(missing.status == 1 && missing.stderrLines.count == 1 && missing.stderr.contains("no longer exists"), "\(missing)")
             }
         }

@@ -5,38 +5,10 @@ import StorageChanges
 import Testing
 
 @Suite struct ChangeModelTests {
-    /// A base with something to change for every kind.
-    private func scratch() throws -> Scratch {
-        let s = try Scratch()
-        try s.write("etc/x", "one\ntwo\n")
-        try s.write("etc/y", "y\n")
-        try s.write("etc/same", "same\n")
-        try s.write("usr/z", "z\n")
-        try s.write("old/sub/f", "f\n")
-        try s.write("d/g", "g\n")
-        try s.write("rfile", "r\n")
-        try s.write("h1", "h\n")
-        link(s.base + "/h1", s.base + "/h2")
-        try s.write("xa", "xa\n")
-        try s.write("cp", "cp\n")
-        return s
-    }
-
     @Test func everyKindIsClassified() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
-            try o.append("etc/x", "three\n")
-            try o.chmod("etc/y", 0o600)
-            try o.makeDirectory("a")
-            try o.make("a/b", "new\n")
-            try o.delete("usr/z")
-            try o.move("old", "new")
-            try o.delete("d/g")
-            try o.delete("d", directory: true)
-            try o.makeDirectory("d")
-            try o.move("rfile", "rfile2")
-            try o.append("h1", "more\n")
-            try o.setExtendedAttribute(path("xa"), name: bytes("user.k"), value: bytes("v"), flags: 0)
+            try o.makeEveryKindOfChange()
             // Copied up, then changed in mode only: the data equals the base.
             try o.append("cp", "")
             try o.chmod("cp", 0o640)
@@ -60,7 +32,7 @@ import Testing
     }
 
     @Test func changesCarryWhatRevertAndMergeNeed() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.append("h1", "more\n")
             try o.move("old", "new")
@@ -80,7 +52,7 @@ import Testing
     }
 
     @Test func changesBelowARenamedDirectoryAreMeasuredAgainstItsOldBasePath() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.move("old", "new")
             try o.append("new/sub/f", "g\n")
@@ -93,7 +65,7 @@ import Testing
     }
 
     @Test func fileReplacedByADirectoryIsATypeChange() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.delete("rfile")
             try o.makeDirectory("rfile")
@@ -102,7 +74,7 @@ import Testing
     }
 
     @Test func hiddenNamesAreNeverChanges() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in try o.append("h1", "x") }
         // A stray copy left in the work directory and a compaction temporary.
         try s.write("META_dAfFgHE39ktF3HD2sr.work/copy-9", "x", in: s.storage)
@@ -112,7 +84,7 @@ import Testing
     }
 
     @Test func pathsFilterByComponentPrefix() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.write("etcetera", "e\n")
         try s.change { o in
             try o.append("etc/x", "more")
@@ -126,7 +98,7 @@ import Testing
     }
 
     @Test func metadataChangesAreSpelledOut() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         let baseRoot = try MinifoSystem.open(s.base, [.directory])
         defer { MinifoSystem.close(baseRoot) }
         try ExtendedAttributes.set(baseRoot, bytes("xa"), name: bytes("user.gone"), value: bytes("1"))
@@ -146,7 +118,7 @@ import Testing
     }
 
     @Test func namesThatAreNotUTF8AreEscaped() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             let (_, _, fd) = try o.create([0x66, 0xFF, 0x0A], in: .root, .file(flags: O_WRONLY), mode: 0o100644, caller: Caller(uid: 0, gid: 0))
             if let fd { MinifoSystem.close(fd) }

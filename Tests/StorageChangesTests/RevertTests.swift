@@ -5,36 +5,6 @@ import StorageChanges
 import Testing
 
 @Suite struct RevertTests {
-    /// A base with something to change for every kind.
-    private func scratch() throws -> Scratch {
-        let s = try Scratch()
-        try s.write("etc/x", "one\ntwo\n")
-        try s.write("etc/y", "y\n")
-        try s.write("usr/z", "z\n")
-        try s.write("old/sub/f", "f\n")
-        try s.write("d/g", "g\n")
-        try s.write("rfile", "r\n")
-        try s.write("h1", "h\n")
-        link(s.base + "/h1", s.base + "/h2")
-        try s.write("xa", "xa\n")
-        return s
-    }
-
-    private let everyKind: (Overlay) throws -> Void = { o in
-        try o.append("etc/x", "three\n")
-        try o.chmod("etc/y", 0o600)
-        try o.makeDirectory("a")
-        try o.make("a/b", "new\n")
-        try o.delete("usr/z")
-        try o.move("old", "new")
-        try o.delete("d/g")
-        try o.delete("d", directory: true)
-        try o.makeDirectory("d")
-        try o.move("rfile", "rfile2")
-        try o.append("h1", "more\n")
-        try o.setExtendedAttribute(path("xa"), name: bytes("user.k"), value: bytes("v"), flags: 0)
-    }
-
     /// Reverts `paths` on a writable overlay, as `minifo revert` does on an unmounted storage.
     private func revert(_ s: Scratch, _ paths: [String]) throws -> [String] {
         let directory = try StorageDirectory(s.storage, writable: true)
@@ -54,8 +24,8 @@ import Testing
     }
 
     @Test func eachKindRevertsToTheBase() throws {
-        let s = try scratch()
-        try s.change(everyKind)
+        let s = try Scratch.withEveryKind()
+        try s.change { try $0.makeEveryKindOfChange() }
         let before = try s.status()
         #expect(try revert(s, ["etc/x"]) == ["modified etc/x"])
         #expect(try shown(s, "etc/x") == "one\ntwo\n")
@@ -76,7 +46,7 @@ import Testing
     }
 
     @Test func aHardLinkedBaseFileRevertsWithAllItsNames() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.append("h1", "more\n")
             _ = try o.link(path("h1"), as: bytes("h3"), in: .root)
@@ -91,7 +61,7 @@ import Testing
     }
 
     @Test func belowARenamedDirectoryOnlyThatChangeReverts() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.move("old", "new")
             try o.append("new/sub/f", "g\n")
@@ -105,8 +75,8 @@ import Testing
     }
 
     @Test func theRootRevertsEverything() throws {
-        let s = try scratch()
-        try s.change(everyKind)
+        let s = try Scratch.withEveryKind()
+        try s.change { try $0.makeEveryKindOfChange() }
         #expect(try revert(s, ["/"]).count == 11)
         #expect(try s.status().isEmpty)
         for file in ["etc/x", "usr/z", "old/sub/f", "d/g", "rfile", "h1", "h2"] {
@@ -115,7 +85,7 @@ import Testing
     }
 
     @Test func aPathWithoutAChangeIsRefusedAndNothingChanges() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in
             try o.append("etc/x", "three\n")
             try o.delete("d/g")
@@ -140,7 +110,7 @@ import Testing
     }
 
     @Test func anInterruptedMergeKeepsStorageClosed() throws {
-        let s = try scratch()
+        let s = try Scratch.withEveryKind()
         try s.change { o in try o.append("etc/x", "three\n") }
         try s.write("META_dAfFgHE39ktF3HD2sr.merge", "", in: s.storage)
         #expect {

@@ -24,6 +24,23 @@ final class Scratch {
         try Data(text.utf8).write(to: url)
     }
 
+    /// A base with something to change for every kind of change.
+    static func withEveryKind() throws -> Scratch {
+        let s = try Scratch()
+        try s.write("etc/x", "one\ntwo\n")
+        try s.write("etc/y", "y\n")
+        try s.write("etc/same", "same\n")
+        try s.write("usr/z", "z\n")
+        try s.write("old/sub/f", "f\n")
+        try s.write("d/g", "g\n")
+        try s.write("rfile", "r\n")
+        try s.write("h1", "h\n")
+        link(s.base + "/h1", s.base + "/h2")
+        try s.write("xa", "xa\n")
+        try s.write("cp", "cp\n")
+        return s
+    }
+
     func mkdir(_ relative: String) throws {
         try FileManager.default.createDirectory(atPath: base + "/" + relative, withIntermediateDirectories: true)
     }
@@ -63,6 +80,22 @@ extension Overlay {
             try writeAll(fd, Array(text.utf8), offset: 0)
             MinifoSystem.close(fd)
         }
+    }
+
+    /// One change of every kind to a base made by `Scratch.withEveryKind()`.
+    func makeEveryKindOfChange() throws {
+        try append("etc/x", "three\n")
+        try chmod("etc/y", 0o600)
+        try makeDirectory("a")
+        try make("a/b", "new\n")
+        try delete("usr/z")
+        try move("old", "new")
+        try delete("d/g")
+        try delete("d", directory: true)
+        try makeDirectory("d")
+        try move("rfile", "rfile2")
+        try append("h1", "more\n")
+        try setExtendedAttribute(path("xa"), name: bytes("user.k"), value: bytes("v"), flags: 0)
     }
 
     func makeDirectory(_ relative: String) throws {
