@@ -72,7 +72,7 @@ extension Overlay {
     /// are checked against what the mount shows.
     public func setExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32) throws(Errno) {
         let entry = try lookup(path)
-        guard entry.layer == .base && !path.isRoot && !isSharedFile(entry) else {
+        guard entry.layer == .base && !isSharedFile(entry) else {
             try copyUp(path)
             try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
             return
@@ -88,7 +88,7 @@ extension Overlay {
     public func removeExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>) throws(Errno) {
         let entry = try lookup(path)
         _ = try extendedAttribute(path, name: name, capacity: 0)
-        if entry.layer == .base && !path.isRoot && !isSharedFile(entry) {
+        if entry.layer == .base && !isSharedFile(entry) {
             try meta.setXattr(path, name: Array(name), value: nil)
         } else {
             try copyUp(path)

@@ -47,9 +47,7 @@ struct MergePlan {
             try walk(.root)
             try linkSharedCopies()
             for change in changes where change.kind == .metadata && !change.isInStorage {
-                var xattrs = change.recorded?.xattrs ?? [:]
-                // The root's xattrs are set on the storage root itself.
-                if change.path.isRoot { for xattr in change.differences.xattrs { xattrs[xattr.name] = .some(xattr.after) } }
+                let xattrs = change.recorded?.xattrs ?? [:]
                 let attributes = change.recorded?.attributes
                 if attributes == nil && xattrs.isEmpty { continue }
                 steps.append(.recorded(change.path, attributes, xattrs: xattrs.sorted { $0.key.lexicographicallyPrecedes($1.key) }

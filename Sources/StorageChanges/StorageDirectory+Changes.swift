@@ -69,15 +69,13 @@ struct ChangeScan {
         changes += deletions.values
     }
 
-    /// The root is the base root with META's mode and owner changes, and storage root xattrs.
+    /// The root is the base root with META's changes.
     private mutating func root() throws(Errno) {
         let before = LayerObject(root: base, path: .root, stat: try lstatat(base, []))
         var found = Differences()
         if let state = states[.root] { found = try differences(from: before, recorded: state) }
         found.modificationTime = false
         found.accessTime = false
-        let storageRoot = LayerObject(root: storage, path: .root, stat: try lstatat(storage, []))
-        found.xattrs = xattrChanges(from: try allXattrs(before), to: try allXattrs(storageRoot))
         guard !found.isEmpty else { return }
         changes.append(StorageChange(kind: .metadata, path: .root, storagePath: nil, basePath: .root, oldPath: nil,
                                      before: before.stat, after: try overlay.lookup(.root).stat, differences: found,

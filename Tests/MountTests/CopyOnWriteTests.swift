@@ -54,6 +54,27 @@ extension MinifoMountTests {
             }
         }
 
+        /// The mount's root is the base root with META's changes, its xattrs included.
+        @Test func xattrsOfTheRootAreSeenAndSurviveARemount() throws {
+            try MountFixture.with { fixture in
+                try Xattr.set(fixture.baseRaw, "user.base", Array("b".utf8))
+                try fixture.mount()
+                let root = fixture.mountRaw
+                try Xattr.set(root, "user.new", Array("n".utf8))
+                try Xattr.set(root, "user.base", Array("changed".utf8))
+                #expect(try Xattr.get(root, Array("user.new".utf8)) == Array("n".utf8))
+                #expect(Xattr.removeErrno(root, "user.new") == 0)
+                #expect(Xattr.removeErrno(root, "user.new") == ENODATA)
+                try Xattr.set(root, "user.kept", Array("k".utf8))
+                try Self.remount(fixture)
+                #expect(try Xattr.get(root, Array("user.base".utf8)) == Array("changed".utf8))
+                #expect(try Xattr.get(root, Array("user.kept".utf8)) == Array("k".utf8))
+                #expect(try Set(Xattr.list(root)) == [Array("user.base".utf8), Array("user.kept".utf8)])
+                #expect(try Xattr.get(fixture.baseRaw, Array("user.base".utf8)) == Array("b".utf8))
+                #expect(try Xattr.list(fixture.baseRaw) == [Array("user.base".utf8)])
+            }
+        }
+
         /// A read-only descriptor opened before a copy-up keeps the base data (passthrough binds
         /// it to the base file); with -o coherent it sees the copy, as on a native filesystem.
         @Test(arguments: [false, true])
