@@ -17,10 +17,12 @@ public enum Daemon {
         let device: Int32
         let storageLock: StorageLock
         do throws(Errno) {
-            storageLock = try StorageLock(storage: configuration.storage, exclusive: false)
+            storageLock = try StorageLock(storage: configuration.storage, exclusive: !configuration.request.readOnly)
         } catch .EAGAIN {
-            return fail("the storage directory \(configuration.storage) is being changed by `minifo check --repair`, "
-                + "`revert` or `merge`; mount it once that has finished", readyFD: readyFD)
+            return fail("the storage directory \(configuration.storage) is in use: mounted elsewhere"
+                + (configuration.request.readOnly ? " read-write" : "")
+                + ", or being changed by `minifo check --repair`, `revert` or `merge`; unmount it or wait for that to finish",
+                readyFD: readyFD)
         } catch {
             return fail("cannot open the storage directory \(configuration.storage): \(error)", readyFD: readyFD)
         }

@@ -1,8 +1,9 @@
 import MinifoSystem
 
-/// A flock(2) on the storage directory itself, held until this value is gone. A mount's
-/// daemon holds it shared for as long as it serves; `minifo check --repair` takes it
-/// exclusive, so that neither can change storage under the other.
+/// A flock(2) on the storage directory itself, held until this value is gone. A read-write
+/// mount's daemon holds it exclusive for as long as it serves, a read-only mount's shared;
+/// `minifo check --repair`, `revert` and `merge` take it exclusive. So one writer at a time
+/// changes storage, and nobody reads it while it changes.
 public final class StorageLock: Sendable {
     private let fd: Int32
 

@@ -60,6 +60,8 @@ enum HelpTopic: String, CaseIterable {
                 None of these shows in the mount. Rules:
 
                   - Change STORAGE only through a mount; never edit it while it is mounted.
+                  - STORAGE is mounted read-write once at a time, or read-only any number of
+                    times; another mount of it is refused while it is in use.
                   - One storage directory belongs to one base. Mounting it with another base is
                     refused unless -o adopt_base (the META file then names the new base).
                   - STORAGE and BASE must not contain each other, nor the mount point.

@@ -168,6 +168,35 @@ extension MinifoMountTests {
             }
         }
 
+        /// Two daemons appending to one META file would corrupt it: a storage directory is
+        /// mounted read-write once, or read-only any number of times.
+        @Test func storageIsMountedReadWriteOnlyOnce() throws {
+            try MountFixture.with { fixture in
+                try Self.seed(fixture)
+                let second = fixture.root + "/second"
+                try Sys.mkdir(RawPath(second))
+                defer { if MountEnvironment.isMounted(second) { _ = try? run("/bin/umount", ["-l", second]) } }
+                try fixture.mount()
+                for options in [[], ["ro"]] {
+                    let refused = try fixture.runMount(options: options, mountPoint: second)
+                    #expect(refused.status == 1 && refused.stderrLines.count == 1 && refused.stderr.contains("is in use"), "\(refused)")
+                    #expect(!MountEnvironment.isMounted(second))
+                }
+                try #require(try fixture.runUnmount().succeeded)
+
+                try fixture.mount(options: ["ro"])
+                let alongside = try fixture.runMount(options: ["ro"], mountPoint: second)
+                #expect(alongside.succeeded, "\(alongside)")
+                #expect(try Sys.readFile(RawPath(second + "/file")) == Array("content\n".utf8))
+                let third = fixture.root + "/third"
+                try Sys.mkdir(RawPath(third))
+                let writable = try fixture.runMount(mountPoint: third)
+                #expect(writable.status == 1 && writable.stderr.contains("is in use"), "\(writable)")
+                if writable.succeeded { _ = try run(MountEnvironment.minifo, ["umount", third]) }
+                #expect(try run(MountEnvironment.minifo, ["umount", second]).succeeded)
+            }
+        }
+
         @Test func mountReturnsWhenCallerPassesAPipe() throws {
             // A caller that hands `minifo mount` an open pipe (a shell pipeline's `3>&1`, make's
             // jobserver) waits for EOF on it; the background daemon must not keep it open.
