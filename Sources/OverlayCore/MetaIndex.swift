@@ -2,22 +2,43 @@ import MinifoSystem
 
 /// Every path's recorded state as a tree keyed by path component, so that renaming a
 /// directory moves its whole subtree in O(depth). The nodes live in one array and refer to
-/// each other by position: no allocation or reference counting per node, and no recursion,
-/// however deep the tree. Not thread-safe: `MetaStore` guards it.
+/// each other by position; one hash table for the whole tree finds a child by its parent and
+/// name (`MetaIndex+Children.swift`), and each node links its children in a list. No
+/// allocation or reference counting per node, no table per directory to grow, and no
+/// recursion, however deep the tree. Not thread-safe: `MetaStore` guards it.
 struct MetaIndex {
+    /// Laid out to fit 64 bytes: the name, the flags, the links, then the wider fields.
     struct Node {
-        var children: [MetaName: Int] = [:]
+        /// Its name in its parent (nothing for the root and free nodes).
+        var name = MetaName.short(0, 0, 0)
         var deleted = false
         var opaque = false
-        var inode: UInt64?
+        var hasInode = false
+        /// Positions in `nodes`, -1 for none.
+        var parent: Int32 = -1
+        var firstChild: Int32 = -1
+        var next: Int32 = -1
+        var previous: Int32 = -1
+        /// The child table's hash of (parent, name).
+        var hash: UInt32 = 0
+        var inodeNumber: UInt64 = 0
         /// State rarer than whiteouts and inode numbers, boxed to keep the common node small.
         var details: Details?
 
-        var hasState: Bool { deleted || opaque || inode != nil || details != nil }
+        var inode: UInt64? {
+            get { hasInode ? inodeNumber : nil }
+            set {
+                hasInode = newValue != nil
+                inodeNumber = newValue ?? 0
+            }
+        }
+
+        var hasState: Bool { deleted || opaque || hasInode || details != nil }
+        var hasChildren: Bool { firstChild >= 0 }
 
         /// Records a compacted file needs for this node's own state.
         var recordCount: Int {
-            var count = (deleted ? 1 : 0) + (opaque ? 1 : 0) + (inode == nil ? 0 : 1)
+            var count = (deleted ? 1 : 0) + (opaque ? 1 : 0) + (hasInode ? 1 : 0)
             if let details {
                 count += (details.redirect == nil ? 0 : 1) + (details.attributes == nil ? 0 : 1) + details.xattrs.count
                     + (details.baseLinks == nil ? 0 : 1)
@@ -43,8 +64,13 @@ struct MetaIndex {
     }
 
     /// The root is at 0. Every other node in the tree has state or children; the rest are free.
-    private var nodes = [Node()]
+    var nodes = [Node()]
     private var free: [Int] = []
+    /// The child table: open addressing with linear probing, at most half full, 0 for an empty
+    /// slot. Every node but the root, the free ones and the tops of detached subtrees is in it.
+    var slots = [UInt64](repeating: 0, count: 16)
+    /// Nodes in the child table.
+    var linked = 0
     /// The parent of the node `update` reached last, so that its siblings skip the walk (a
     /// replay or a copy-up changes one directory's entries in a row). Forgotten whenever a
     /// node is freed.
@@ -58,7 +84,7 @@ struct MetaIndex {
     func node(_ path: MetaPath) -> Node? {
         var index = 0
         for name in path.components {
-            guard let child = nodes[index].children[name] else { return nil }
+            guard let child = child(of: index, named: name) else { return nil }
             index = child
         }
         return index == 0 && !hasRecords ? nil : nodes[index]
@@ -73,19 +99,25 @@ struct MetaIndex {
         var index = 0
         var start = 0
         for end in 0...bytes.count where end == bytes.count || bytes[end] == 0x2F {
-            guard let child = nodes[index].children[MetaName(bytes, start..<end)] else { return nil }
+            guard let child = child(of: index, named: MetaName(bytes, start..<end)) else { return nil }
             index = child
             start = end + 1
         }
         return nodes[index]
     }
 
-    var hasRecords: Bool { nodes[0].hasState || !nodes[0].children.isEmpty }
+    var hasRecords: Bool { nodes[0].hasState || nodes[0].hasChildren }
 
     /// The names directly below `path` that carry a whiteout.
     func deletedNames(in path: RelativePath) -> Set<[UInt8]> {
         guard let node = node(path) else { return [] }
-        return Set(node.children.compactMap { nodes[$0.value].deleted ? $0.key.bytes : nil })
+        var names: Set<[UInt8]> = []
+        var child = Int(node.firstChild)
+        while child >= 0 {
+            if nodes[child].deleted { names.insert(nodes[child].name.bytes) }
+            child = Int(nodes[child].next)
+        }
+        return names
     }
 
     /// Whether applying `record` would leave the index as it is.
@@ -158,7 +190,7 @@ struct MetaIndex {
         let before = nodes[index].recordCount
         body(&nodes[index])
         liveRecords += nodes[index].recordCount - before
-        if index != 0 && !nodes[index].hasState && nodes[index].children.isEmpty, let empty = detach(path) {
+        if index != 0 && !nodes[index].hasState && !nodes[index].hasChildren, let empty = detach(path) {
             release(empty)
         }
     }
@@ -167,11 +199,12 @@ struct MetaIndex {
     private mutating func make(_ names: some Collection<MetaName>, below start: Int = 0) -> Int {
         var index = start
         for name in names {
-            if let child = nodes[index].children[name] {
+            let hash = Self.hash(index, name)
+            if let child = child(of: index, named: name, hash: hash) {
                 index = child
             } else {
                 let child = allocate()
-                nodes[index].children[name] = child
+                link(child, below: index, named: name, hash: hash)
                 index = child
             }
         }
@@ -191,15 +224,19 @@ struct MetaIndex {
         var cut = (parent: 0, depth: 0)
         var index = 0
         for (depth, name) in path.components.enumerated() {
-            guard let child = nodes[index].children[name] else { return nil }
-            if nodes[index].hasState || nodes[index].children.count > 1 { cut = (index, depth) }
+            guard let child = child(of: index, named: name) else { return nil }
+            if nodes[index].hasState || nodes[Int(nodes[index].firstChild)].next >= 0 {
+                cut = (index, depth)
+            }
             index = child
         }
         lastParent = nil
-        var removed = nodes[cut.parent].children.removeValue(forKey: path.components[cut.depth])!
+        var removed = child(of: cut.parent, named: path.components[cut.depth])!
+        unlink(removed)
         // Free the emptied ancestors between the cut and the subtree.
-        for name in path.components[(cut.depth + 1)...] {
-            let next = nodes[removed].children[name]!
+        for _ in path.components[(cut.depth + 1)...] {
+            let next = Int(nodes[removed].firstChild)
+            unlink(next)
             nodes[removed] = Node()
             free.append(removed)
             removed = next
@@ -212,7 +249,13 @@ struct MetaIndex {
         var pending = [subtree]
         while let index = pending.popLast() {
             liveRecords -= nodes[index].recordCount
-            pending.append(contentsOf: nodes[index].children.values)
+            var child = Int(nodes[index].firstChild)
+            while child >= 0 {
+                let next = Int(nodes[child].next)
+                unlink(child)
+                pending.append(child)
+                child = next
+            }
             nodes[index] = Node()
             free.append(index)
         }
@@ -221,7 +264,7 @@ struct MetaIndex {
     /// Puts a detached subtree at a non-root `path`, where nothing is recorded.
     private mutating func attach(_ subtree: Int, at path: MetaPath) {
         let parent = make(path.components.dropLast())
-        nodes[parent].children[path.components[path.components.count - 1]] = subtree
+        link(subtree, below: parent, named: path.components[path.components.count - 1])
     }
 
     /// Calls `body` with the records that rebuild the index, parents before children, then the
@@ -229,16 +272,27 @@ struct MetaIndex {
     /// ENAMETOOLONG if renames have moved state to a path longer than a record can hold.
     func forEachRecord(_ body: (MetaRecord) throws(Errno) -> Void) throws(Errno) {
         var names: [MetaName] = []
-        var pending = [nodes[0].children.makeIterator()]
         try emit(nodes[0], names, body)
-        while !pending.isEmpty {
-            if let (name, child) = pending[pending.count - 1].next() {
-                names.append(name)
-                try emit(nodes[child], names, body)
-                pending.append(nodes[child].children.makeIterator())
-            } else {
-                pending.removeLast()
-                if !names.isEmpty { names.removeLast() }
+        var index = Int(nodes[0].firstChild)
+        while index >= 0 {
+            names.append(nodes[index].name)
+            try emit(nodes[index], names, body)
+            if nodes[index].hasChildren {
+                index = Int(nodes[index].firstChild)
+                continue
+            }
+            // Up to the nearest ancestor with a next sibling.
+            while true {
+                names.removeLast()
+                if nodes[index].next >= 0 {
+                    index = Int(nodes[index].next)
+                    break
+                }
+                index = Int(nodes[index].parent)
+                if index == 0 {
+                    index = -1
+                    break
+                }
             }
         }
         for (id, changes) in prepared.sorted(by: { $0.key < $1.key }) {
