@@ -10,6 +10,10 @@ public struct OpenIn: Sendable, Equatable {
         self.openFlags = openFlags
     }
 
+    /// FUSE_OPEN_KILL_SUIDGID is set: an O_TRUNC open by a caller without CAP_FSETID, with
+    /// FUSE_HANDLE_KILLPRIV_V2 (and FUSE_ATOMIC_O_TRUNC, or the kernel strips O_TRUNC).
+    public var killSuidgid: Bool { openFlags & 1 != 0 }
+
     init(_ r: inout ByteReader) throws(DecodeError) {
         flags = try r.read()
         openFlags = try r.read()
@@ -31,6 +35,9 @@ public struct CreateIn: Sendable, Equatable {
         self.umask = umask
         self.openFlags = openFlags
     }
+
+    /// FUSE_OPEN_KILL_SUIDGID is set: O_TRUNC from a caller without CAP_FSETID.
+    public var killSuidgid: Bool { openFlags & 1 != 0 }
 
     init(_ r: inout ByteReader) throws(DecodeError) {
         flags = try r.read()
@@ -93,6 +100,9 @@ public struct WriteIn: Sendable, Equatable {
         self.lockOwner = lockOwner
         self.flags = flags
     }
+
+    /// FUSE_WRITE_KILL_SUIDGID is set: with FUSE_HANDLE_KILLPRIV_V2, the writer lacks CAP_FSETID.
+    public var killSuidgid: Bool { writeFlags & 4 != 0 }
 
     init(_ r: inout ByteReader) throws(DecodeError) {
         fileHandle = try r.read()

@@ -90,6 +90,7 @@ extension OverlayFileSystem {
         if request.valid.contains(.uid) { change.uid = request.uid }
         if request.valid.contains(.gid) { change.gid = request.gid }
         if request.valid.contains(.size) { change.size = Int64(bitPattern: request.size) }
+        change.dropsSetID = request.valid.contains(.killSuidgid)
         if request.valid.contains(.atimeNow) {
             change.accessTime = .now
         } else if request.valid.contains(.atime) {
@@ -115,9 +116,11 @@ extension OverlayFileSystem {
         }
     }
 
-    /// WRITE, when passthrough is off for this file.
+    /// WRITE, when passthrough is off for this file. Set-ID bits go first, as natively.
     func write(_ request: WriteIn, _ data: ArraySlice<UInt8>) throws(Errno) -> UInt32 {
-        UInt32(try pwrite(Self.descriptor(request.fileHandle), data, offset: Int64(bitPattern: request.offset)))
+        let fd = Self.descriptor(request.fileHandle)
+        if request.killSuidgid { try overlay.dropSetID(openFile: fd) }
+        return UInt32(try pwrite(fd, data, offset: Int64(bitPattern: request.offset)))
     }
 
     func copyFileRange(_ request: CopyFileRangeIn) throws(Errno) -> UInt64 {

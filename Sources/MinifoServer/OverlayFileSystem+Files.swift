@@ -10,8 +10,9 @@ extension OverlayFileSystem {
     static let followsCopyUp: UInt64 = 1 << 33
 
     /// OPEN: the file handle is the descriptor itself. Opening for writing copies the file up.
-    func open(_ node: UInt64, flags: UInt32, deviceFD: Int32) throws(Errno) -> OpenOut {
+    func open(_ node: UInt64, _ request: OpenIn, deviceFD: Int32) throws(Errno) -> OpenOut {
         let path = try nodes.path(of: node)
+        let flags = request.flags
         let writing = flags & 3 != 0 || flags & 0o1000 != 0  // O_WRONLY/O_RDWR or O_TRUNC
         let (fd, entry): (Int32, Entry)
         do {
@@ -30,7 +31,8 @@ extension OverlayFileSystem {
             throw .ESTALE
         }
         do {
-            let out = try openOut(node, path, fd: fd, entry, deviceFD: deviceFD)
+            if writing && request.killSuidgid { try overlay.dropSetID(openFile: fd) }
+            let out = try openOut(node, path, fd: fd, entry, writing: writing, deviceFD: deviceFD)
             nodes.opened(node, fd: fd)
             return out
         } catch {
@@ -42,7 +44,14 @@ extension OverlayFileSystem {
     /// The reply to OPEN or CREATE. With passthrough the kernel reads and writes the backing
     /// file itself and READ/WRITE never reach us. All opens of a node share one backing file,
     /// as the kernel requires (it refuses even a non-passthrough open beside them).
-    func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, deviceFD: Int32) throws(Errno) -> OpenOut {
+    ///
+    /// A passthrough write runs with the daemon's credentials, CAP_FSETID included, so storage
+    /// keeps set-ID bits, and under FUSE_HANDLE_KILLPRIV_V2 the kernel leaves dropping them to
+    /// a WRITE that passthrough never sends. So a file with set-ID bits opened for writing gets
+    /// FOPEN_DIRECT_IO beside FOPEN_PASSTHROUGH: its reads and writes come to the daemon, whose
+    /// WRITE says whether the writer lacks CAP_FSETID, and mmap(2) still maps the backing file.
+    func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, writing: Bool,
+                 deviceFD: Int32) throws(Errno) -> OpenOut {
         if coherent && entry.layer == .base {
             return OpenOut(fileHandle: UInt64(fd) | Self.followsCopyUp, openFlags: .directIO)
         }
@@ -55,7 +64,9 @@ extension OverlayFileSystem {
                 defer { close(backing) }
                 return try FUSEDevice.openBacking(deviceFD, file: backing)
             }
-            return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
+            let writesThroughDaemon = writing && entry.stat.mode & 0o6000 != 0
+            return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle,
+                           openFlags: writesThroughDaemon ? [.passthrough, .directIO] : .passthrough, backingID: id)
         } catch .EBUSY {
             // The node is bound to the base file by opens from before the copy-up. ESTALE
             // makes the VFS look the name up again, which now finds the object under a new

@@ -31,13 +31,16 @@ public final class OverlayFileSystem: FileSystemHandler {
         self.coherent = coherent
     }
 
-    /// No FUSE_ATOMIC_O_TRUNC: with it the kernel leaves truncation by open(O_TRUNC) to OPEN,
-    /// which the daemon runs with CAP_FSETID, so set-user-ID and set-group-ID bits survived
-    /// a truncation by their owner; without it the kernel sends a SETATTR that drops them.
+    /// FUSE_HANDLE_KILLPRIV_V2: without it the kernel asks for security.capability (GETXATTR)
+    /// before every write, since only with it does FUSE set SB_NOSEC; with it the daemon drops
+    /// set-ID bits where WRITE, SETATTR and OPEN say so (KILL_SUIDGID), and storage drops
+    /// security.capability on a write, truncation or chown by itself.
+    /// No FUSE_ATOMIC_O_TRUNC: open(O_TRUNC) then truncates through a SETATTR, which carries
+    /// FATTR_KILL_SUIDGID like any truncation.
     public var wantedFlags: InitFlags {
         var flags: InitFlags = [
             .asyncRead, .bigWrites, .doReaddirplus, .readdirplusAuto, .parallelDirops,
-            .maxPages, .cacheSymlinks, .autoInvalData, .asyncDio, .initExt,
+            .maxPages, .cacheSymlinks, .autoInvalData, .asyncDio, .handleKillprivV2, .initExt,
         ]
         if passthroughWanted { flags.insert(.passthrough) }
         return flags
@@ -83,7 +86,7 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .statfs:
             Reply.statfs(StatfsOut(try overlay.fileSystemStatistics()), unique: unique, into: &reply.bytes)
         case .open(let open):
-            Reply.open(try self.open(node, flags: open.flags, deviceFD: reply.deviceFD), unique: unique, into: &reply.bytes)
+            Reply.open(try self.open(node, open, deviceFD: reply.deviceFD), unique: unique, into: &reply.bytes)
         case .read(let read):
             try self.read(node, read, into: &reply)
         case .lseek(let seek):
@@ -131,7 +134,10 @@ public final class OverlayFileSystem: FileSystemHandler {
             guard let fd = created.fd else { throw .EIO }
             let open: OpenOut
             do {
-                open = try openOut(created.out.nodeID, created.path, fd: fd, created.entry, deviceFD: reply.deviceFD)
+                // FUSE_OPEN_KILL_SUIDGID needs nothing here: CREATE makes a new file or fails
+                // with EEXIST, and never truncates one.
+                open = try openOut(created.out.nodeID, created.path, fd: fd, created.entry,
+                                   writing: create.flags & 3 != 0, deviceFD: reply.deviceFD)
             } catch {
                 close(fd)
                 throw error
@@ -158,10 +164,16 @@ public final class OverlayFileSystem: FileSystemHandler {
             try overlay.removeExtendedAttribute(try nodes.path(of: node), name: name)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .fallocate(let request):
-            try allocate(Self.descriptor(request.fileHandle), mode: Int32(bitPattern: request.mode),
+            let fd = Self.descriptor(request.fileHandle)
+            // With FUSE_HANDLE_KILLPRIV_V2 the kernel leaves dropping set-ID bits on fallocate(2)
+            // to us without a KILL_SUIDGID flag: a caller other than root is taken to lack CAP_FSETID.
+            if header.uid != 0 { try overlay.dropSetID(openFile: fd) }
+            try allocate(fd, mode: Int32(bitPattern: request.mode),
                          offset: Int64(bitPattern: request.offset), length: Int64(bitPattern: request.length))
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .copyFileRange(let request):
+            // As for FALLOCATE: no flag says whether the caller lacks CAP_FSETID.
+            if header.uid != 0 { try overlay.dropSetID(openFile: Self.descriptor(request.fileHandleOut)) }
             Reply.write(size: UInt32(try copyFileRange(request)), unique: unique, into: &reply.bytes)
         case .unlink(let name):
             try remove(name, in: node, directory: false)

@@ -8,6 +8,9 @@ public struct AttributeChange: Sendable {
     public var size: Int64?
     public var accessTime: TimeChange = .omit
     public var modificationTime: TimeChange = .omit
+    /// Clears set-ID bits as `Permissions.droppingSetID` does, after the other changes (a
+    /// truncation or change of owner that must drop them).
+    public var dropsSetID = false
 
     public init() {}
 }
@@ -23,6 +26,7 @@ extension Overlay {
             if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
             if let uid = change.uid { recorded.uid = uid }
             if let gid = change.gid { recorded.gid = gid }
+            if change.dropsSetID { recorded.mode = Permissions.droppingSetID(recorded.mode ?? entry.stat.mode) }
             if let time = change.accessTime.resolved { recorded.atime = time }
             if let time = change.modificationTime.resolved { recorded.mtime = time }
             try meta.setAttributes(path, recorded)
@@ -48,6 +52,11 @@ extension Overlay {
         if change.accessTime != .omit || change.modificationTime != .omit {
             try changeTimes(storage.root, bytes, access: change.accessTime, modification: change.modificationTime)
         }
+        if change.dropsSetID {
+            let mode = try lstatat(storage.root, bytes).mode
+            let dropped = Permissions.droppingSetID(mode)
+            if dropped != mode { try changeMode(storage.root, bytes, mode: dropped & 0o7777) }
+        }
         return try lookup(path)
     }
 
@@ -64,7 +73,16 @@ extension Overlay {
         if change.accessTime != .omit || change.modificationTime != .omit {
             try changeTimes(fd, access: change.accessTime, modification: change.modificationTime)
         }
+        if change.dropsSetID { try dropSetID(openFile: fd) }
         return try fstat(fd)
+    }
+
+    /// Clears set-ID bits as `Permissions.droppingSetID` does, on a storage file open for
+    /// writing: before a write or allocation by a caller without CAP_FSETID.
+    public func dropSetID(openFile fd: Int32) throws(Errno) {
+        let mode = try fstat(fd).mode
+        let dropped = Permissions.droppingSetID(mode)
+        if dropped != mode { try changeMode(fd, mode: dropped & 0o7777) }
     }
 
     /// SETXATTR. On an object still in the base the value is recorded in META (no data is

@@ -7,6 +7,14 @@ public enum Permissions {
     public static let write: UInt32 = 2
     public static let execute: UInt32 = 1
 
+    /// `mode` after a write, truncation or change of owner by a caller without CAP_FSETID, as
+    /// setattr_should_drop_suidgid() leaves it: without S_ISUID, and without S_ISGID where the
+    /// group may execute. (The kernel also drops a lone S_ISGID when the caller is outside the
+    /// file's group; its supplementary groups are not known here.)
+    public static func droppingSetID(_ mode: UInt32) -> UInt32 {
+        mode & 0o2010 == 0o2010 ? mode & ~0o6000 : mode & ~0o4000
+    }
+
     /// Whether `uid`/`gid` may access an object with `stat` in every way `mask` asks.
     public static func allows(_ stat: FileStat, uid: UInt32, gid: UInt32, mask: UInt32) -> Bool {
         let mask = mask & 7

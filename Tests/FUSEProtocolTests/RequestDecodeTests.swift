@@ -151,6 +151,7 @@ struct RequestDecodeTests {
             == .open(OpenIn(flags: 0o100002, openFlags: 1)))
         #expect(try decodeRequestOnly(Fixture.request(Opcode.opendir.rawValue, payload: payload))
             == .opendir(OpenIn(flags: 0o100002, openFlags: 1)))
+        #expect(OpenIn(flags: 0o1001, openFlags: 1).killSuidgid && !OpenIn(flags: 0o1001).killSuidgid)
     }
 
     @Test(arguments: [Opcode.read, .readdir, .readdirplus])
@@ -189,6 +190,7 @@ struct RequestDecodeTests {
         let request = try decodeRequestOnly(bytes)
         let arg = WriteIn(fileHandle: 5, offset: 4096, size: 200, writeFlags: 4, lockOwner: 0, flags: 0o100001)
         #expect(request == .write(arg, data: ArraySlice(data)))
+        #expect(arg.killSuidgid && !WriteIn(fileHandle: 5, offset: 0, size: 1, writeFlags: 3).killSuidgid)
         guard case .write(_, let payload) = request else { return }
         #expect(payload.startIndex == 80 && payload.count == 200)
     }
@@ -295,6 +297,7 @@ struct RequestDecodeTests {
         }
         #expect(try decodeRequestOnly(bytes)
             == .create(CreateIn(flags: 0o100101, mode: 0o100644, umask: 0o022, openFlags: 1), name: slice("new.txt")))
+        #expect(CreateIn(flags: 0o1101, mode: 0o100644, openFlags: 1).killSuidgid)
     }
 
     @Test func tmpfile() throws {

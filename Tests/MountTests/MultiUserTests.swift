@@ -100,6 +100,47 @@ extension MinifoMountTests {
             }
         }
 
+        /// Writes, truncations and changes of owner drop set-ID bits and security.capability
+        /// through the mount exactly as on the native filesystem beside it, by the ordinary user
+        /// and by root, for files still in the base and files already in storage, with
+        /// passthrough and without: the kernel leaves this to the daemon (FUSE_HANDLE_KILLPRIV_V2).
+        @Test(arguments: [[String](), ["nopassthrough"]])
+        func setIDBitsAndCapabilitiesDropAsNatively(options: [String]) throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                let native = RawPath(fixture.root + "/native")
+                try Sys.mkdir(native)
+                for change in PrivilegeChange.all {
+                    try change.make(native.appending(change.name), user)
+                    try change.make(fixture.baseRaw.appending("base-" + change.name), user)
+                }
+                try fixture.mount(options: ["allow_other", "default_permissions"] + options)
+                let m = fixture.mountRaw
+                for change in PrivilegeChange.all {
+                    try change.make(m.appending("storage-" + change.name), user)
+                }
+                for change in PrivilegeChange.all {
+                    for path in [native.appending(change.name), m.appending("base-" + change.name), m.appending("storage-" + change.name)] {
+                        let arguments = [path.string, "\(user.uid)"]
+                        let result = change.byRoot ? try shell(change.script, arguments) : try user.shell(change.script, arguments)
+                        #expect(result.succeeded, "\(change.name) on \(path): \(result)")
+                    }
+                }
+                let natively = try Dictionary(uniqueKeysWithValues: PrivilegeChange.all.map { ($0.name, try PrivilegeState(native.appending($0.name))) })
+                // The kernel's own rules, which the comparison below relies on.
+                #expect(natively["user-writes-6775"]?.mode == 0o775 && natively["root-writes-6755"]?.mode == 0o6755)
+                #expect(natively["root-writes-capability"]?.capability == false)
+                for change in PrivilegeChange.all {
+                    for name in ["base-" + change.name, "storage-" + change.name] {
+                        let state = try PrivilegeState(m.appending(name))
+                        #expect(state == natively[change.name], "\(name) \(options): \(state), natively \(natively[change.name]!)")
+                    }
+                }
+            }
+        }
+
         /// Root copies up files and directories only it may read, over and over, while the
         /// ordinary user tries all along to read them through the mount and in storage.
         @Test func aCopyUpNeverOpensAWindow() throws {
@@ -157,4 +198,71 @@ extension MinifoMountTests {
             }
         }
     }
+}
+
+/// A file with set-ID bits or a file capability, and what a user or root does to it.
+struct PrivilegeChange {
+    let name: String
+    let mode: mode_t
+    let ownedByUser: Bool
+    let capability: Bool
+    let byRoot: Bool
+    /// A shell snippet; `$1` is the file, `$2` the test user's uid.
+    let script: String
+
+    static let append = #"echo more >> "$1""#
+    static let all = [
+        PrivilegeChange(name: "user-writes-4755", mode: 0o4755, ownedByUser: true, capability: false, byRoot: false, script: append),
+        PrivilegeChange(name: "user-writes-2775", mode: 0o2775, ownedByUser: true, capability: false, byRoot: false, script: append),
+        PrivilegeChange(name: "user-writes-2765", mode: 0o2765, ownedByUser: true, capability: false, byRoot: false, script: append),
+        PrivilegeChange(name: "user-writes-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false, script: append),
+        PrivilegeChange(name: "user-writes-inside-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false,
+                        script: #"printf x | dd of="$1" bs=1 seek=2 conv=notrunc status=none"#),
+        PrivilegeChange(name: "user-opens-truncating-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false,
+                        script: #": > "$1""#),
+        PrivilegeChange(name: "user-truncates-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false,
+                        script: #"truncate -s 3 "$1""#),
+        PrivilegeChange(name: "user-allocates-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false,
+                        script: #"fallocate -l 8192 "$1""#),
+        PrivilegeChange(name: "user-chgrps-6775", mode: 0o6775, ownedByUser: true, capability: false, byRoot: false,
+                        script: #"chgrp "$(id -g)" "$1""#),
+        PrivilegeChange(name: "root-writes-6755", mode: 0o6755, ownedByUser: false, capability: false, byRoot: true, script: append),
+        PrivilegeChange(name: "root-truncates-6755", mode: 0o6755, ownedByUser: false, capability: false, byRoot: true,
+                        script: #"truncate -s 3 "$1""#),
+        PrivilegeChange(name: "root-chowns-6755", mode: 0o6755, ownedByUser: false, capability: false, byRoot: true,
+                        script: #"chown "$2" "$1""#),
+        PrivilegeChange(name: "user-writes-capability", mode: 0o666, ownedByUser: false, capability: true, byRoot: false, script: append),
+        PrivilegeChange(name: "user-writes-4777-capability", mode: 0o4777, ownedByUser: false, capability: true, byRoot: false, script: append),
+        PrivilegeChange(name: "root-writes-capability", mode: 0o4755, ownedByUser: false, capability: true, byRoot: true, script: append),
+        PrivilegeChange(name: "root-truncates-capability", mode: 0o755, ownedByUser: false, capability: true, byRoot: true,
+                        script: #"truncate -s 3 "$1""#),
+        PrivilegeChange(name: "root-chowns-capability", mode: 0o755, ownedByUser: false, capability: true, byRoot: true,
+                        script: #"chown "$2" "$1""#),
+    ]
+
+    /// security.capability, VFS_CAP_REVISION_2 with CAP_NET_RAW permitted.
+    static let capabilityValue: [UInt8] = [0, 0, 0, 2, 0, 0x20, 0, 0] + [UInt8](repeating: 0, count: 12)
+
+    func make(_ path: RawPath, _ user: TestUser) throws {
+        try Sys.writeFile(path, Array("#!/bin/sh\n".utf8))
+        if ownedByUser { try Sys.lchown(path, user.uid, user.gid) }
+        try Sys.chmod(path, mode)
+        if capability { try Xattr.set(path, "security.capability", Self.capabilityValue) }
+    }
+}
+
+/// What a `PrivilegeChange` leaves.
+struct PrivilegeState: Equatable, CustomStringConvertible {
+    let mode: mode_t
+    let uid: uid_t
+    let capability: Bool
+
+    init(_ path: RawPath) throws {
+        let st = try Sys.lstat(path)
+        mode = st.st_mode & 0o7777
+        uid = st.st_uid
+        capability = (try? Xattr.get(path, Array("security.capability".utf8))) != nil
+    }
+
+    var description: String { "mode \(String(mode, radix: 8)), uid \(uid)\(capability ? ", security.capability" : "")" }
 }

@@ -83,6 +83,30 @@ import Testing
 }
 
 @Suite struct MetadataOnlyTests {
+    @Test func setIDBitsDropAsTheKernelDropsThem() throws {
+        #expect(Permissions.droppingSetID(0o106775) == 0o100775)
+        #expect(Permissions.droppingSetID(0o104755) == 0o100755)
+        #expect(Permissions.droppingSetID(0o102765) == 0o102765)
+        #expect(Permissions.droppingSetID(0o100644) == 0o100644)
+
+        let layers = try TemporaryLayers()
+        for name in ["chowned", "truncated"] {
+            try layers.write(name, "base", in: layers.base)
+            chmod(layers.base.path + "/" + name, 0o6755)
+        }
+        let overlay = try layers.overlay()
+        var chown = AttributeChange()
+        chown.uid = 77
+        chown.dropsSetID = true
+        let chowned = try overlay.changeAttributes(path("chowned"), chown, fd: nil)
+        #expect(chowned.layer == .base && chowned.stat.mode == 0o100755 && chowned.stat.uid == 77)
+        var truncate = AttributeChange()
+        truncate.size = 1
+        truncate.dropsSetID = true
+        let truncated = try overlay.changeAttributes(path("truncated"), truncate, fd: nil)
+        #expect(truncated.layer == .storage && truncated.stat.mode == 0o100755 && truncated.stat.size == 1)
+    }
+
     @Test func chmodChownUtimesOfABaseFileCopyNoData() throws {
         let layers = try TemporaryLayers()
         try layers.write("file", "base", in: layers.base)
