@@ -49,6 +49,7 @@ extension Overlay {
                 try keepingParentTimes(of: path) { () throws(Errno) in
                     try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
                 }
+                if source.fileType == .directory { storageDirectoryPlaced() }
             }
             // The copy carries the recorded attributes now.
             if recorded != nil { try meta.setAttributes(path, nil) }

@@ -53,6 +53,7 @@ extension Overlay {
             }
             try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
             placed = path
+            if case .directory = object { storageDirectoryPlaced() }
             directoryChanged(parent)
             if case .directory = object { subdirectoriesChanged(parent) }
             return (path, try lookup(path), fd)

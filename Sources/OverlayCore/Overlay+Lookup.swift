@@ -43,8 +43,14 @@ extension Overlay {
     /// `lookup` without counting a merged directory's links.
     func resolve(_ path: RelativePath) throws(Errno) -> Entry {
         let basePath = self.basePath(of: path)
-        let inStorage = try statIfPresent(storage.root, path)
+        // Read before looking in storage, so that a directory put there meanwhile is not
+        // remembered as missing.
+        let parent = path.parent.map { uncopiedState($0) }
+        let inStorage = parent?.known == true ? nil : try statIfPresent(storage.root, path)
         let inBase = try basePath.flatMap { (p) throws(Errno) -> FileStat? in try statIfPresent(base.root, p) }
+        if let parent, inStorage == nil, inBase?.fileType == .directory {
+            rememberUncopied(path, seenAt: parent.generation)
+        }
         var entry: Entry
         switch (inStorage, inBase) {
         case (var stat?, let baseStat?):

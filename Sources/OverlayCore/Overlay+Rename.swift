@@ -62,6 +62,7 @@ extension Overlay {
             throw error
         }
         meta.commit(id, applied: true)
+        if object.fileType == .directory { storageDirectoryPlaced() }
         let survivor = try replaced.flatMap { (target) throws(Errno) in try sharedCopy(of: target) }
         directoryChanged(from.parent ?? .root)
         if to.parent != from.parent { directoryChanged(to.parent ?? .root) }
@@ -109,6 +110,7 @@ extension Overlay {
             throw error
         }
         meta.commit(id, applied: true)
+        if objectA.fileType == .directory || objectB.fileType == .directory { storageDirectoryPlaced() }
         directoryChanged(a.parent ?? .root)
         if b.parent != a.parent { directoryChanged(b.parent ?? .root) }
     }

@@ -18,6 +18,7 @@ public final class Overlay: Sendable {
     let subdirectoryCounts = Mutex<[UInt64: UInt64]>([:])
     /// Enough for every directory a tree walk keeps busy, small enough to count for nothing.
     static let subdirectoryCountLimit = 4096
+    let uncopiedDirectories = Mutex(UncopiedDirectories())
 
     /// Opens both layers and the META file. Paths must be absolute and already validated.
     /// `adoptBase` lets a storage directory made for another base be used with this one;

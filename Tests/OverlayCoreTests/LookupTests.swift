@@ -27,6 +27,31 @@ import Testing
         #expect(entry.stat.inode == baseInode)
     }
 
+    /// Lookups in a directory seen without a storage copy skip storage, until one is made:
+    /// by a copy-up, a new object, or a directory renamed onto the name.
+    @Test func entriesOfUncopiedDirectoriesShowStorageOnceItHasThem() throws {
+        let layers = try TemporaryLayers()
+        for directory in ["a", "b"] { try layers.write("\(directory)/file", "base", in: layers.base) }
+        try layers.mkdir("c", in: layers.base)
+        let overlay = try layers.overlay()
+        let caller = Caller(uid: 0, gid: 0)
+        for directory in ["a", "b"] {
+            #expect(try overlay.lookup(path(directory)).layer == .base)
+            #expect(try overlay.lookup(path("\(directory)/file")).layer == .base)
+        }
+        #expect(try overlay.lookup(path("c")).layer == .base)
+        #expect(throws: Errno.ENOENT) { try overlay.lookup(path("c/file")) }
+        try overlay.copyUp(path("a/file"))
+        #expect(try overlay.lookup(path("a/file")).layer == .storage)
+        let (_, _, fd) = try overlay.create(Array("new".utf8), in: path("b"), .file(flags: O_WRONLY), mode: 0o100644, caller: caller)
+        if let fd { MinifoSystem.close(fd) }
+        #expect(try overlay.lookup(path("b/new")).layer == .storage)
+        try overlay.create(Array("made".utf8), in: .root, .directory, mode: 0o40755, caller: caller)
+        try overlay.create(Array("file".utf8), in: path("made"), .node(device: 0), mode: 0o100644, caller: caller)
+        try overlay.rename(Array("made".utf8), in: .root, to: Array("c".utf8), in: .root, flags: [])
+        #expect(try overlay.lookup(path("c/file")).layer == .storage)
+    }
+
     @Test func storageOnlyObjectsGetNumbersOutsideTheBaseRange() throws {
         let layers = try TemporaryLayers()
         try layers.write("new", "x", in: layers.storage)
