@@ -64,11 +64,18 @@ func attempt<T: BinaryInteger>(_ call: () -> T) -> Result<T, Errno> {
 @inline(__always)
 func withCString<R>(_ bytes: some Collection<UInt8>, _ body: (UnsafePointer<CChar>) throws(Errno) -> R) throws(Errno) -> R {
     let count = bytes.count
-    if bytes.contains(0) { throw .EINVAL }
     return try withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { (buffer) throws(Errno) -> R in
-        var i = 0
-        for byte in bytes { buffer[i] = CChar(bitPattern: byte); i += 1 }
+        let start = buffer.baseAddress!
+        // Paths are arrays and slices: one memcpy and one memchr, not a generic loop per byte.
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
+            if count > 0 { UnsafeMutableRawPointer(start).copyMemory(from: source.baseAddress!, byteCount: count) }
+        }
+        if copied == nil {
+            var i = 0
+            for byte in bytes { buffer[i] = CChar(bitPattern: byte); i += 1 }
+        }
+        if memchr(start, 0, count) != nil { throw .EINVAL }
         buffer[count] = 0
-        return try body(UnsafePointer(buffer.baseAddress!))
+        return try body(UnsafePointer(start))
     }
 }
