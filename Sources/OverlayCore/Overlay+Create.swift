@@ -46,10 +46,15 @@ extension Overlay {
         }
         var placed = temporary
         do {
-            try changeOwner(storage.root, temporary.bytes, uid: caller.uid, gid: group)
-            if case .symlink = object {} else {
-                // chown dropped any set-ID bits the mode asked for; put the mode back exactly.
-                try changeMode(storage.root, temporary.bytes, mode: mode & 0o7777)
+            // chown drops any set-ID bits the mode asks for, so the mode is set after it, exactly.
+            // A new file's descriptor saves resolving the work path twice (and glibc's
+            // /proc/self/fd detour for fchmodat without following symlinks).
+            if let fd {
+                try changeOwner(fd, [], uid: caller.uid, gid: group)
+                try changeMode(fd, mode: mode & 0o7777)
+            } else {
+                try changeOwner(storage.root, temporary.bytes, uid: caller.uid, gid: group)
+                if case .symlink = object {} else { try changeMode(storage.root, temporary.bytes, mode: mode & 0o7777) }
             }
             try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
             placed = path
