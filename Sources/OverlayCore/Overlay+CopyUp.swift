@@ -39,7 +39,7 @@ extension Overlay {
                 // The first name of a hard-linked base file: the copy is kept under its inode
                 // number, where the other names find it, and this name links to it.
                 try? makeDirectory(storage.root, Names.links, mode: 0o700)
-                try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, group.bytes, flags: .noReplace)
+                try MinifoSystem.rename(work, temporary.bytes, storage.root, group.bytes, flags: .noReplace)
                 try keepingParentTimes(of: path) { () throws(Errno) in
                     try makeLink(storage.root, group.bytes, storage.root, path.bytes)
                 }
@@ -47,7 +47,7 @@ extension Overlay {
                 try leaveBaseLinks(group, baseLinks: source.linkCount)
             } else {
                 try keepingParentTimes(of: path) { () throws(Errno) in
-                    try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+                    try MinifoSystem.rename(work, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
                 }
                 if source.fileType == .directory { storageDirectoryPlaced() }
             }
@@ -55,7 +55,7 @@ extension Overlay {
             if recorded != nil { try meta.setAttributes(path, nil) }
             if !overrides.isEmpty { try meta.clearXattrs(path) }
         } catch {
-            try? removeName(storage.root, temporary.bytes, directory: source.fileType == .directory)
+            try? removeName(work, temporary.bytes, directory: source.fileType == .directory)
             throw error
         }
     }
@@ -74,17 +74,17 @@ extension Overlay {
     private func buildCopy(of path: RelativePath, _ source: FileStat, at temporary: RelativePath) throws(Errno) {
         switch source.fileType {
         case .directory:
-            try makeDirectory(storage.root, temporary.bytes, mode: 0o700)
+            try makeDirectory(work, temporary.bytes, mode: 0o700)
         case .symlink:
-            try makeSymlink(storage.root, temporary.bytes, target: try readlinkat(base.root, path.bytes))
+            try makeSymlink(work, temporary.bytes, target: try readlinkat(base.root, path.bytes))
         case .regular:
             let input = try openat(base.root, path.bytes, [.noFollow])
             defer { close(input) }
-            let output = try openat(storage.root, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600)
+            let output = try openat(work, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600)
             defer { close(output) }
             try copyFileData(from: input, to: output, size: source.size)
         default:
-            try makeNode(storage.root, temporary.bytes, mode: (source.mode & 0o170000) | 0o600, device: source.rdev)
+            try makeNode(work, temporary.bytes, mode: (source.mode & 0o170000) | 0o600, device: source.rdev)
         }
     }
 
@@ -92,27 +92,28 @@ extension Overlay {
     /// META's xattr overrides replace or remove the base's values.
     private func copyMetadata(from path: RelativePath, _ source: FileStat, to temporary: RelativePath,
                               overrides: [[UInt8]: [UInt8]?]) throws(Errno) {
-        try changeOwner(storage.root, temporary.bytes, uid: source.uid, gid: source.gid)
+        try changeOwner(work, temporary.bytes, uid: source.uid, gid: source.gid)
         for (name, value) in try ExtendedAttributes.all(base.root, path.bytes) where overrides[name] == nil {
             do {
-                try ExtendedAttributes.set(storage.root, temporary.bytes, name: name, value: value)
+                try ExtendedAttributes.set(work, temporary.bytes, name: name, value: value)
             } catch .ENOTSUP, .EPERM {
                 continue  // storage cannot hold this namespace (e.g. trusted.* without privilege)
             }
         }
         for (name, value) in overrides {
-            if let value { try ExtendedAttributes.set(storage.root, temporary.bytes, name: name, value: value) }
+            if let value { try ExtendedAttributes.set(work, temporary.bytes, name: name, value: value) }
         }
         if source.fileType != .symlink {
-            try changeMode(storage.root, temporary.bytes, mode: source.mode & 0o7777)
+            try changeMode(work, temporary.bytes, mode: source.mode & 0o7777)
         }
-        try changeTimes(storage.root, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
+        try changeTimes(work, temporary.bytes, access: .set(source.accessTime), modification: .set(source.modificationTime))
     }
 
-    /// A fresh name in the work directory, where objects are built before they are put in place.
+    /// A fresh name in the work directory (`work`), where objects are built before they are put
+    /// in place.
     func workName() throws(Errno) -> RelativePath {
         let number = workCounter.add(1, ordering: .relaxed).newValue
-        return RelativePath(bytes: Names.work + Array("/copy-\(number)".utf8))
+        return RelativePath(bytes: Array("copy-\(number)".utf8))
     }
 }
 

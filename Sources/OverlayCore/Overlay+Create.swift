@@ -36,15 +36,15 @@ extension Overlay {
         switch object {
         case .file(let flags):
             let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200)).union([.create, .exclusive, .noFollow])
-            fd = try openat(storage.root, temporary.bytes, open, mode: 0o600)
+            fd = try openat(work, temporary.bytes, open, mode: 0o600)
         case .directory:
-            try makeDirectory(storage.root, temporary.bytes, mode: 0o700)
+            try makeDirectory(work, temporary.bytes, mode: 0o700)
         case .symlink(let target):
-            try makeSymlink(storage.root, temporary.bytes, target: target)
+            try makeSymlink(work, temporary.bytes, target: target)
         case .node(let device):
-            try makeNode(storage.root, temporary.bytes, mode: (mode & 0o170000) | 0o600, device: device)
+            try makeNode(work, temporary.bytes, mode: (mode & 0o170000) | 0o600, device: device)
         }
-        var placed = temporary
+        var placed = (work, temporary)
         do {
             // chown drops any set-ID bits the mode asks for, so the mode is set after it, exactly.
             // A new file's descriptor saves resolving the work path twice (and glibc's
@@ -53,18 +53,18 @@ extension Overlay {
                 try changeOwner(fd, [], uid: caller.uid, gid: group)
                 try changeMode(fd, mode: mode & 0o7777)
             } else {
-                try changeOwner(storage.root, temporary.bytes, uid: caller.uid, gid: group)
-                if case .symlink = object {} else { try changeMode(storage.root, temporary.bytes, mode: mode & 0o7777) }
+                try changeOwner(work, temporary.bytes, uid: caller.uid, gid: group)
+                if case .symlink = object {} else { try changeMode(work, temporary.bytes, mode: mode & 0o7777) }
             }
-            try MinifoSystem.rename(storage.root, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
-            placed = path
+            try MinifoSystem.rename(work, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
+            placed = (storage.root, path)
             if case .directory = object { storageDirectoryPlaced() }
             directoryChanged(parent)
             if case .directory = object { subdirectoriesChanged(parent) }
             return (path, try lookup(path), fd)
         } catch {
             if let fd { close(fd) }
-            try? removeName(storage.root, placed.bytes, directory: { if case .directory = object { return true } else { return false } }())
+            try? removeName(placed.0, placed.1.bytes, directory: { if case .directory = object { return true } else { return false } }())
             throw error
         }
     }

@@ -6,6 +6,9 @@ import Synchronization
 public final class Overlay: Sendable {
     public let base: Layer
     public let storage: Layer
+    /// O_PATH descriptor of the storage's work directory (`Names.work`), where new objects and
+    /// copies are built: one call each, without resolving its path; -1 when read-only.
+    let work: Int32
     /// The record of what storage files cannot express: deletions, renames, inode numbers.
     public let meta: MetaStore
     let inodes: InodeNumbers
@@ -37,10 +40,19 @@ public final class Overlay: Sendable {
             throw .meta(error)
         }
         inodes = InodeNumbers(baseDevice: base.device)
+        if readOnly {
+            work = -1
+        } else {
+            do {
+                work = try Self.openWorkDirectory(storage.root)
+            } catch {
+                throw .layer(error)
+            }
+        }
         settleUncommittedChanges()
         if readOnly { return }
         do {
-            try prepareWorkDirectory()
+            try emptyWorkDirectory()
         } catch {
             throw .layer(error)
         }
@@ -55,16 +67,21 @@ public final class Overlay: Sendable {
         }
     }
 
-    /// Creates the work directory, or empties it of copies a crash left half-built.
-    private func prepareWorkDirectory() throws(Errno) {
+    /// Creates the work directory if missing, and opens it.
+    private static func openWorkDirectory(_ storageRoot: Int32) throws(Errno) -> Int32 {
         do {
-            try makeDirectory(storage.root, Names.work, mode: 0o700)
+            try makeDirectory(storageRoot, Names.work, mode: 0o700)
         } catch .EEXIST {
-            let reader = DirectoryReader(owning: try openat(storage.root, Names.work, [.directory, .noFollow]))
-            while let entry = try reader.next() {
-                if entry.isDotOrDotDot { continue }
-                try removeTree(storage.root, Names.work + [0x2F] + entry.name)
-            }
+        }
+        return try openat(storageRoot, Names.work, [.path, .directory, .noFollow])
+    }
+
+    /// Removes the copies a crash left half-built in the work directory.
+    private func emptyWorkDirectory() throws(Errno) {
+        let reader = DirectoryReader(owning: try openat(work, [0x2E], [.directory, .noFollow]))
+        while let entry = try reader.next() {
+            if entry.isDotOrDotDot { continue }
+            try removeTree(work, entry.name)
         }
     }
 
@@ -83,6 +100,7 @@ public final class Overlay: Sendable {
     }
 
     deinit {
+        if work >= 0 { close(work) }
         close(base.root)
         close(storage.root)
     }
