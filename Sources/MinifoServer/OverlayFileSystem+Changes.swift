@@ -45,7 +45,8 @@ extension OverlayFileSystem {
                 let id = try nodes.acquireBacking(nodeID, source: entry.layerObject) { () throws(Errno) -> Int32 in
                     try FUSEDevice.openBacking(reply.deviceFD, file: fd)
                 }
-                open = OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle, openFlags: .passthrough, backingID: id)
+                open = OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle,
+                               openFlags: Self.passthroughFlags(writing: true, mode: entry.stat.mode), backingID: id)
             } catch {
                 close(fd)
                 throw error

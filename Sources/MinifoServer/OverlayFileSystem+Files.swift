@@ -64,9 +64,8 @@ extension OverlayFileSystem {
                 defer { close(backing) }
                 return try FUSEDevice.openBacking(deviceFD, file: backing)
             }
-            let writesThroughDaemon = writing && entry.stat.mode & 0o6000 != 0
             return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle,
-                           openFlags: writesThroughDaemon ? [.passthrough, .directIO] : .passthrough, backingID: id)
+                           openFlags: Self.passthroughFlags(writing: writing, mode: entry.stat.mode), backingID: id)
         } catch .EBUSY {
             // The node is bound to the base file by opens from before the copy-up. ESTALE
             // makes the VFS look the name up again, which now finds the object under a new
@@ -78,6 +77,12 @@ extension OverlayFileSystem {
             passthrough.store(false, ordering: .relaxed)
             return OpenOut(fileHandle: UInt64(fd), openFlags: entry.layer == .base ? .keepCache : [])
         }
+    }
+
+    /// FOPEN_PASSTHROUGH, with FOPEN_DIRECT_IO for a file with set-ID bits opened for writing
+    /// (see `openOut`).
+    static func passthroughFlags(writing: Bool, mode: UInt32) -> FUSEProtocol.OpenFlags {
+        writing && mode & 0o6000 != 0 ? [.passthrough, .directIO] : .passthrough
     }
 
     /// READ, when passthrough is off: pread into the worker's buffer, sent with writev.

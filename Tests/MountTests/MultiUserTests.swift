@@ -232,6 +232,8 @@ struct PrivilegeChange {
         PrivilegeChange(name: "root-chowns-6755", mode: 0o6755, ownedByUser: false, capability: false, byRoot: true,
                         script: #"chown "$2" "$1""#),
         PrivilegeChange(name: "user-writes-capability", mode: 0o666, ownedByUser: false, capability: true, byRoot: false, script: append),
+        PrivilegeChange(name: "user-allocates-capability", mode: 0o666, ownedByUser: false, capability: true, byRoot: false,
+                        script: #"fallocate -l 8192 "$1""#),
         PrivilegeChange(name: "user-writes-4777-capability", mode: 0o4777, ownedByUser: false, capability: true, byRoot: false, script: append),
         PrivilegeChange(name: "root-writes-capability", mode: 0o4755, ownedByUser: false, capability: true, byRoot: true, script: append),
         PrivilegeChange(name: "root-truncates-capability", mode: 0o755, ownedByUser: false, capability: true, byRoot: true,
