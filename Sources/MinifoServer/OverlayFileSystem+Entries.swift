@@ -42,6 +42,19 @@ extension OverlayFileSystem {
         }
     }
 
+    /// READLINK, sent for a symlink's node only. A rename in another thread may have just put
+    /// another object under the node's name, whose target (or EINVAL, for no symlink) is not the
+    /// node's: ESTALE makes the VFS look the name up again.
+    func readLink(_ node: UInt64) throws(Errno) -> [UInt8] {
+        let entry = try overlay.lookup(try nodes.path(of: node))
+        guard nodes.nodeIDs(for: entry.identity).contains(node) else { throw .ESTALE }
+        do throws(Errno) {
+            return try overlay.readLink(entry)
+        } catch .EINVAL {
+            throw .ESTALE
+        }
+    }
+
     /// ACCESS, sent only when the kernel does not check permissions itself.
     func access(_ node: UInt64, mask: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
         let entry = try overlay.lookup(try nodes.path(of: node))

@@ -79,7 +79,7 @@ public final class OverlayFileSystem: FileSystemHandler {
         case .getattr(let getattr):
             Reply.attr(try attributes(node, getattr), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
         case .readlink:
-            Reply.bytes(try overlay.readLink(try nodes.path(of: node)), unique: unique, into: &reply.bytes)
+            Reply.bytes(try readLink(node), unique: unique, into: &reply.bytes)
         case .access(let mask):
             try access(node, mask: mask, uid: header.uid, gid: header.gid)
             Reply.error(0, unique: unique, into: &reply.bytes)

@@ -31,7 +31,11 @@ extension Overlay {
 
     /// The target of the symlink at `path`.
     public func readLink(_ path: RelativePath) throws(Errno) -> [UInt8] {
-        let entry = try lookup(path)
+        try readLink(try lookup(path))
+    }
+
+    /// The target of the symlink `entry` (from `lookup`).
+    public func readLink(_ entry: Entry) throws(Errno) -> [UInt8] {
         guard entry.stat.fileType == .symlink else { throw .EINVAL }
         return try readlinkat(layer(entry.layer).root, entry.location.bytes)
     }
