@@ -11,6 +11,13 @@ extension OverlayFileSystem {
         return entryOut(nodeID, entry)
     }
 
+    /// The answer to a LOOKUP of a name that is not there: node ID 0 with the entry timeout,
+    /// which the kernel keeps as a negative entry, so stat(2) or open(2) of the name again
+    /// within the timeout makes no round trip.
+    var missingEntry: EntryOut {
+        EntryOut(nodeID: 0, entryValid: cacheSeconds, attrValid: 0, entryValidNsec: cacheNanoseconds, attr: Attr())
+    }
+
     func entryOut(_ nodeID: UInt64, _ entry: Entry) -> EntryOut {
         EntryOut(nodeID: nodeID, entryValid: cacheSeconds, attrValid: cacheSeconds,
                  entryValidNsec: cacheNanoseconds, attrValidNsec: cacheNanoseconds, attr: Attr(entry.stat))

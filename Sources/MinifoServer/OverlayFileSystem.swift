@@ -73,9 +73,13 @@ public final class OverlayFileSystem: FileSystemHandler {
         let node = header.nodeID
         switch request {
         case .lookup(let name):
-            let entry = try lookup(name, in: node)
-            reply.grantedLookups.append(entry.nodeID)
-            Reply.entry(entry, unique: unique, into: &reply.bytes)
+            do {
+                let entry = try lookup(name, in: node)
+                reply.grantedLookups.append(entry.nodeID)
+                Reply.entry(entry, unique: unique, into: &reply.bytes)
+            } catch .ENOENT {
+                Reply.entry(missingEntry, unique: unique, into: &reply.bytes)
+            }
         case .getattr(let getattr):
             Reply.attr(try attributes(node, getattr), validSeconds: cacheSeconds, validNsec: cacheNanoseconds, unique: unique, into: &reply.bytes)
         case .readlink:

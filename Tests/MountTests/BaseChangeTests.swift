@@ -23,6 +23,8 @@ extension MinifoMountTests {
                 #expect(unlink(m.appending("deleted").string) == 0)
                 #expect(chmod(m.appending("chmodded").string, 0o600) == 0)
                 _ = try TreeModel.observe(m)  // the kernel now caches every entry
+                // and a missing name, which the base makes below.
+                #expect(Sys.statResult(m.appending("added")).errnoValue == ENOENT)
                 let held = try Sys.open(m.appending("open"), O_RDONLY)
                 var heldOpen = true
                 defer { if heldOpen { close(held) } }
