@@ -9,15 +9,15 @@ extension OverlayFileSystem {
     /// kernel does not instantiate.
     func readDirectory(_ node: UInt64, _ read: ReadIn, plus: Bool, _ reply: inout ReplyContext) throws(Errno) {
         guard let handle = directories.handle(read.fileHandle) else { throw .EBADF }
-        let parentPath = plus ? try nodes.path(of: node) : .root
+        let parent = plus ? overlay.openForLookups(try nodes.path(of: node)) : nil
         var encoder = DirentEncoder(maxSize: Int(read.size), plus: plus)
         try handle.stream.withLock { (stream) throws(Errno) in
             var offset = Int64(bitPattern: read.offset)
             while let item = try stream.next(from: offset) {
                 var entry: EntryOut?
                 var inode = item.inode
-                if plus, !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
-                    if let found = try? overlay.lookup(parentPath.appending(item.name)) {
+                if let parent, !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
+                    if let found = try? overlay.lookup(item.name, in: parent) {
                         let nodeID = nodes.entryNodeID(for: found.identity)
                         entry = entryOut(nodeID, found)
                         inode = found.stat.inode

@@ -9,7 +9,12 @@ extension Overlay {
     /// A directory that merges both layers counts its links as a native one does: two, plus
     /// one for each subdirectory the mount lists in it.
     public func lookup(_ path: RelativePath) throws(Errno) -> Entry {
-        var entry = try resolve(path)
+        try lookup(path, from: nil)
+    }
+
+    /// `lookup(_:)`, statting the entries of `directory` from its open descriptors.
+    func lookup(_ path: RelativePath, from directory: OpenedDirectory?) throws(Errno) -> Entry {
+        var entry = try resolve(path, from: directory)
         if entry.merged {
             entry.stat.linkCount = 2 + (try cachedSubdirectoryCount(path, entry))
         }
@@ -41,13 +46,14 @@ extension Overlay {
     }
 
     /// `lookup` without counting a merged directory's links.
-    func resolve(_ path: RelativePath) throws(Errno) -> Entry {
+    func resolve(_ path: RelativePath, from directory: OpenedDirectory? = nil) throws(Errno) -> Entry {
         let basePath = self.basePath(of: path)
         // Read before looking in storage, so that a directory put there meanwhile is not
         // remembered as missing.
         let parent = path.parent.map { uncopiedState($0) }
-        let inStorage = parent?.known == true ? nil : try statIfPresent(storage.root, path)
-        let inBase = try basePath.flatMap { (p) throws(Errno) -> FileStat? in try statIfPresent(base.root, p) }
+        let storageDirectory = directory.flatMap { $0.storage.map { ($0, directory!.path) } }
+        let inStorage = parent?.known == true ? nil : try statIfPresent(storage.root, path, from: storageDirectory)
+        let inBase = try basePath.flatMap { (p) throws(Errno) -> FileStat? in try statIfPresent(base.root, p, from: directory?.base) }
         if let parent, inStorage == nil, inBase?.fileType == .directory {
             rememberUncopied(path, seenAt: parent.generation)
         }
@@ -139,8 +145,14 @@ extension Overlay {
         return linkCount(group: group, baseLinks: baseLinks, sharedLinks: stat.linkCount)
     }
 
-    private func statIfPresent(_ root: Int32, _ path: RelativePath) throws(Errno) -> FileStat? {
+    /// The object at `path` in the layer `root`, statted by name from `directory` (a descriptor
+    /// of the layer's directory at that path) when it holds it.
+    private func statIfPresent(_ root: Int32, _ path: RelativePath,
+                               from directory: (fd: Int32, path: RelativePath)? = nil) throws(Errno) -> FileStat? {
         do {
+            if let directory, let name = path.entryName(in: directory.path) {
+                return try lstatat(directory.fd, name)
+            }
             return try lstatat(root, path.bytes)
         } catch .ENOENT, .ENOTDIR {
             return nil

@@ -52,6 +52,25 @@ import Testing
         #expect(try overlay.lookup(path("c/file")).layer == .storage)
     }
 
+    @Test func lookupsFromAnOpenedDirectoryMatchLookupsByPath() throws {
+        let layers = try TemporaryLayers()
+        for name in ["base", "both", "sub/inside"] { try layers.write("dir/\(name)", "base", in: layers.base) }
+        try layers.write("dir/both", "storage", in: layers.storage)
+        try layers.write("dir/new", "new", in: layers.storage)
+        let overlay = try layers.overlay()
+        try overlay.rename(Array("sub".utf8), in: path("dir"), to: Array("moved".utf8), in: path("dir"), flags: [])
+        for (directory, names) in [("dir", ["base", "both", "new", "moved", "sub", "missing"]), ("dir/moved", ["inside"])] {
+            let opened = overlay.openForLookups(path(directory))
+            for name in names {
+                let byPath = try? overlay.lookup(path("\(directory)/\(name)"))
+                let byName = try? overlay.lookup(Array(name.utf8), in: opened)
+                #expect(byPath?.stat.inode == byName?.stat.inode, "\(directory)/\(name)")
+                #expect(byPath?.stat.size == byName?.stat.size, "\(directory)/\(name)")
+                #expect(byPath?.layer == byName?.layer, "\(directory)/\(name)")
+            }
+        }
+    }
+
     @Test func storageOnlyObjectsGetNumbersOutsideTheBaseRange() throws {
         let layers = try TemporaryLayers()
         try layers.write("new", "x", in: layers.storage)
