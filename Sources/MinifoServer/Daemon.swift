@@ -17,7 +17,10 @@ public enum Daemon {
         let device: Int32
         let storageLock: StorageLock
         do throws(Errno) {
-            storageLock = try StorageLock(storage: configuration.storage, exclusive: !configuration.request.readOnly)
+            // The daemon of a mount that was just unmounted holds the lock until it has synced
+            // META and exited, which `umount` does not wait for.
+            storageLock = try StorageLock(storage: configuration.storage, exclusive: !configuration.request.readOnly,
+                                          patience: 5000)
         } catch .EAGAIN {
             return fail("the storage directory \(configuration.storage) is in use: mounted elsewhere"
                 + (configuration.request.readOnly ? " read-write" : "")

@@ -7,10 +7,20 @@ import MinifoSystem
 public final class StorageLock: Sendable {
     private let fd: Int32
 
-    /// Takes the lock, or throws EAGAIN when a holder of the other kind has it.
-    public init(storage path: String, exclusive: Bool) throws(Errno) {
+    /// Takes the lock, or throws EAGAIN when a conflicting holder still has it after
+    /// `patience` milliseconds.
+    public init(storage path: String, exclusive: Bool, patience milliseconds: Int = 0) throws(Errno) {
         let fd = FileDescriptor(owning: try open(path, [.directory, .nonBlocking]))
-        try lockFile(fd.rawValue, exclusive: exclusive)
+        var waited = 0
+        while true {
+            do {
+                try lockFile(fd.rawValue, exclusive: exclusive)
+                break
+            } catch .EAGAIN where waited < milliseconds {
+                Thread.sleep(milliseconds: 10)
+                waited += 10
+            }
+        }
         self.fd = fd.release()
     }
 
