@@ -103,9 +103,16 @@ extension OverlayFileSystem {
             change.modificationTime = .set(Timespec(seconds: request.mtime, nanoseconds: Int64(request.mtimeNsec)))
         }
         let fd = request.valid.contains(.fileHandle) ? Self.descriptor(request.fileHandle) : nil
-        do {
-            return Attr(try overlay.changeAttributes(try nodes.path(of: node), change, fd: fd).stat)
-        } catch .ENOENT {
+        do throws(Errno) {
+            let path = try nodes.path(of: node)
+            // As in GETATTR: a rename in another thread may have just put another object here.
+            guard nodes.nodeIDs(for: try overlay.lookup(path).identity).contains(node) else { throw .ESTALE }
+            return Attr(try overlay.changeAttributes(path, change, fd: fd).stat)
+        } catch .ENOENT, .ESTALE {
+            // truncate(2) of a name that is gone or holds another object by now (ftruncate(2)
+            // carries a file handle): ESTALE makes the VFS look the name up again, where
+            // truncating through some read-only descriptor of the node would answer EINVAL.
+            if change.size != nil && fd == nil { throw .ESTALE }
             // Every name of the file is gone; a descriptor open on it still changes it. A FIFO,
             // device or directory has none here, and nothing but its fstat(2) can show it.
             guard let open = fd ?? nodes.openDescriptor(node) else {

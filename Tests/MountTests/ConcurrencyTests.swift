@@ -14,7 +14,9 @@ extension MinifoMountTests {
         static let directories = ["d0", "d1", "d2", "d0/s0", "d1/s1", "d2/s2"]
         static let names = ["f0", "f1", "f2", "f3", "s0", "s1", "s2", "x"]
         /// What racing with other changes may make an operation answer natively.
-        static let expected: Set<Int32> = [0, ENOENT, EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, EINVAL, EPERM]
+        static let expected: Set<Int32> = [0, ENOENT, EEXIST, ENOTEMPTY, ENOTDIR, EISDIR, EPERM]
+        /// A rename may also move a directory into itself.
+        static let expectedOfRename = expected.union([EINVAL])
         /// Not native, and counted apart: when renames keep moving a name while it is opened or
         /// a directory is made, the VFS's one retry after ESTALE can lose the race again (about
         /// one run in ten of this test sees one call fail so).
@@ -199,6 +201,32 @@ extension MinifoMountTests {
             }
         }
 
+        /// Found by the test below (truncate(2) answered EINVAL now and then): a truncate by a
+        /// name whose file a rename had just taken away was applied through a descriptor the
+        /// node had open for reading. Done behind the kernel's back here, so that its cached
+        /// name still shows the file.
+        @Test func truncatingANameWhoseFileIsGoneLooksItUpAgain() throws {
+            try MountFixture.with { fixture in
+                try fixture.mount()
+                let m = fixture.mountRaw
+                try Sys.writeFile(m.appending("f"), Array("hello".utf8))
+                let reader = try Sys.open(m.appending("f"), O_RDONLY)
+                defer { close(reader) }
+                try #require(unlink(fixture.storage + "/f") == 0)
+                let gone = m.appending("f").withCString { truncate($0, 2) } == 0 ? 0 : errno
+                #expect(gone == ENOENT, "truncate(2) of a name whose file is gone: \(String(cString: strerror(gone)))")
+
+                // A name that holds another file by now: that file is truncated, as natively
+                // after the rename.
+                try Sys.writeFile(m.appending("a"), Array("first".utf8))
+                try Sys.writeFile(m.appending("b"), Array("other file".utf8))
+                try #require(rename(fixture.storage + "/b", fixture.storage + "/a") == 0)
+                let replaced = m.appending("a").withCString { truncate($0, 5) } == 0 ? 0 : errno
+                #expect(replaced == 0, "truncate(2) of a name that holds another file: \(String(cString: strerror(replaced)))")
+                #expect(try Sys.readFile(fixture.storageRaw.appending("a")) == Array("other".utf8))
+            }
+        }
+
         @Test func manyThreadsAndProcessesOnTheSameNames() throws {
             let seconds = Reliability.isLong ? 180.0 : 8.0
             let seed = Reliability.seed
@@ -231,7 +259,8 @@ extension MinifoMountTests {
                         while Date() < deadline {
                             let (name, error) = Self.randomOperation(m, &random)
                             local["\(name) \(error == 0 ? "ok" : String(cString: strerror(error)))", default: 0] += 1
-                            if !Self.expected.contains(error) && !Self.tolerated.contains(error) {
+                            let allowed = name == "rename" ? Self.expectedOfRename : Self.expected
+                            if !allowed.contains(error) && !Self.tolerated.contains(error) {
                                 unexpected.withLock { $0.append("\(name): \(String(cString: strerror(error)))") }
                             }
                         }
