@@ -31,10 +31,22 @@ struct UnmountCommand: ParsableCommand {
         case .failure(let error):
             throw fail("cannot look at \(path): \(error)")
         }
+        let daemons = ProcessTable.processes(named: DaemonMain.name, lastArgument: path)
         do {
             try FUSEMount.unmount(path, lazy: lazy)
         } catch {
             throw fail(error.description)
+        }
+        if !lazy { waitForExit(of: daemons) }
+    }
+
+    /// The daemon syncs META and lets go of the storage directory after the mount is gone;
+    /// waiting for it lets a `minifo merge`, `check --repair` or new mount of the storage
+    /// follow at once. A daemon that takes longer than 10 s is left to finish by itself.
+    private func waitForExit(of daemons: [Int32]) {
+        for _ in 0..<1000 {
+            if !daemons.contains(where: ProcessTable.isRunning) { return }
+            Thread.sleep(milliseconds: 10)
         }
     }
 }

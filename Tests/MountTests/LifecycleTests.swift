@@ -155,8 +155,24 @@ extension MinifoMountTests {
             }
         }
 
-        /// `minifo umount` returns before the old daemon has synced META and exited; the new
-        /// mount waits for it instead of finding the storage in use.
+        /// `minifo umount` returns once the daemon has let go of the storage directory, so what
+        /// needs it alone (`check --repair`, `merge`) can follow at once.
+        @Test func umountWaitsForTheDaemonToLetGoOfStorage() throws {
+            try MountFixture.with { fixture in
+                try Self.seed(fixture)
+                for round in 1...5 {
+                    try fixture.mount()
+                    try Sys.writeFile(fixture.mountRaw.appending("new-\(round)"), Array("x".utf8))
+                    try #require(try fixture.runUnmount().succeeded)
+                    #expect(fixture.liveDaemons.isEmpty, "round \(round): the daemon still runs after minifo umount")
+                    let repair = try run(MountEnvironment.minifo, ["check", "--repair", fixture.storage])
+                    #expect(repair.succeeded, "round \(round): \(repair)")
+                }
+            }
+        }
+
+        /// After an unmount by other means than `minifo umount`, the old daemon may still be
+        /// syncing META; the new mount waits for it instead of finding the storage in use.
         @Test func remountAfterUnmount() throws {
             try MountFixture.with { fixture in
                 try Self.seed(fixture)
