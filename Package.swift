@@ -36,10 +36,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: [.unsafeFlags(["-static-executable", "-l_FoundationCollections", "-l_FoundationCShims"], .when(configuration: .release))]),
-        .testTarget(name: "FUSEProtocolTests", dependencies: ["FUSEProtocol"]),
-        .testTarget(name: "OverlayCoreTests", dependencies: ["OverlayCore", "MinifoSystem"]),
+        // What the test targets share: a seeded random generator.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FUSEProtocolTests", dependencies: ["FUSEProtocol", "TestSupport"]),
+        .testTarget(name: "OverlayCoreTests", dependencies: ["OverlayCore", "MinifoSystem", "TestSupport"]),
         .testTarget(name: "StorageChangesTests", dependencies: ["StorageChanges", "OverlayCore", "MinifoSystem"]),
-        .testTarget(name: "MountTests", dependencies: ["MinifoSystem"]),
+        .testTarget(name: "MountTests", dependencies: ["MinifoSystem", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

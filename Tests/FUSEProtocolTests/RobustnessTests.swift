@@ -1,3 +1,4 @@
+import TestSupport
 import FUSEProtocol
 import Testing
 
@@ -75,7 +76,7 @@ struct RobustnessTests {
     /// extension lengths and payloads. None may trap, and every outcome must
     /// be one the contract allows.
     @Test func seededFuzz() {
-        var rng = SplitMix64(seed: 0x6D69_6E69_666F)
+        var rng = SeededRandom(seed: 0x6D69_6E69_666F)
         var outcomes = (decoded: 0, truncated: 0, unknown: 0)
         for _ in 0..<20_000 {
             let opcode = rng.next() % 8 == 0

@@ -1,9 +1,10 @@
+import TestSupport
 import Glibc
 
 // The operations of the differential test (see DifferentialTests.swift): a seeded generator
 // and concrete operations that replay the same on any tree.
 
-/// SplitMix64: small, fast and the same on every machine and every run.
+/// SeededRandom: small, fast and the same on every machine and every run.
 struct DiffRandom {
     private var state: UInt64
 

@@ -1,7 +1,7 @@
 // Randomized differential test of copy-on-write (issue 3): the mount must behave exactly like
 // a plain directory that started as a copy of the base.
 //
-// A seeded generator (SplitMix64, the same sequence on every run) makes operations over a
+// A seeded generator (SeededRandom, the same sequence on every run) makes operations over a
 // few names (a, b, c, d; depth up to 3) so that they collide often: writes at offsets,
 // appends, truncates, creates (O_EXCL, O_TRUNC), FIFOs, unlink, mkdir, rmdir, rename (plain,
 // RENAME_NOREPLACE, RENAME_EXCHANGE) of files and directories over and onto existing names,
@@ -51,6 +51,7 @@
 //                               look past a known divergence: type, mode, size, nlink, dir nlink, owner,
 //                               mtime, dir mtime, d_type, content, symlink target, hard links, xattrs
 
+import TestSupport
 import Foundation
 import Glibc
 import Testing

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Glibc
 import Testing
@@ -274,8 +275,8 @@ extension MinifoMountTests {
                 #expect(byByte == Array(expected[0..<65536]), "1-byte reads")
 
                 // Random offsets and lengths, some past the end.
-                var rng = SeededGenerator(seed: UInt64(UInt32.random(in: 1...UInt32.max)))
-                let seed = rng.state
+                let seed = UInt64(UInt32.random(in: 1...UInt32.max))
+                var rng = SeededRandom(seed: seed)
                 for _ in 0..<300 {
                     let offset = Int.random(in: 0...(expected.count + 8192), using: &rng)
                     let length = Int.random(in: 1...(256 << 10), using: &rng)
@@ -407,15 +408,3 @@ extension MinifoMountTests {
     }
 }
 
-/// splitmix64, so a failing random-offset run can be repeated from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}

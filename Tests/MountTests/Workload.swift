@@ -1,18 +1,5 @@
+import TestSupport
 import Glibc
-
-/// A seeded random generator (SplitMix64), so a failing run can be repeated from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A random mix of changing operations on a mount, each a short list of system calls with the
 /// change each call makes to a `TreeModel` when it returns success: new files written, base

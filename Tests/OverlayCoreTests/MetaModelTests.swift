@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import MinifoSystem
 import OverlayCore
@@ -92,7 +93,7 @@ extension MetaPathState {
 @Suite struct MetaModelTests {
     static let names: [[UInt8]] = [Array("a".utf8), Array("b c".utf8), [0x0A], [0xFF, 0xFE], Array("..d".utf8)]
 
-    static func randomPath(_ random: inout MetaRandom, rootAllowed: Bool) -> RelativePath {
+    static func randomPath(_ random: inout SeededRandom, rootAllowed: Bool) -> RelativePath {
         var path = RelativePath.root
         let depth = Int.random(in: rootAllowed ? 0...3 : 1...3, using: &random)
         for _ in 0..<depth { path = path.appending(names.randomElement(using: &random)!) }
@@ -112,7 +113,7 @@ extension MetaPathState {
     @Test(arguments: [11, 12, 13, 14, 15] as [UInt64])
     func randomChangesMatchTheModel(seed: UInt64) throws {
         let fixture = try MetaFixture()
-        var random = MetaRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         var model = MetaModel()
         var store = try fixture.open()
         let xattrNames: [[UInt8]] = [Array("user.a".utf8), Array("trusted.b".utf8), [0x01, 0xFF]]

@@ -1,21 +1,8 @@
+import TestSupport
 import Foundation
 import MinifoSystem
 import OverlayCore
 import Testing
-
-/// A seeded generator (SplitMix64), so that a failing run can be repeated.
-struct MetaRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct MetaRecoveryTests {
     /// Paths the sample file touches, for comparing whole states.
@@ -60,7 +47,7 @@ struct MetaRandom: RandomNumberGenerator {
     @Test func aTailOfZerosOrGarbageIsATornAppend() throws {
         let fixture = try MetaFixture()
         let (_, after) = try Self.sampleFile(fixture)
-        var random = MetaRandom(seed: 7)
+        var random = SeededRandom(seed: 7)
         let tails: [[UInt8]] = [
             [0], [UInt8](repeating: 0, count: 4096),
             [0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3],
@@ -149,7 +136,7 @@ struct MetaRandom: RandomNumberGenerator {
     func fuzzedFilesNeverTrap(seed: UInt64) throws {
         let fixture = try MetaFixture()
         let (_, sample) = try Self.sampleFile(fixture)
-        var random = MetaRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         var outcomes = (opened: 0, refused: 0)
         for _ in 0..<500 {
             var file = sample
