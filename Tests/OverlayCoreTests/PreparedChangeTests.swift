@@ -44,6 +44,17 @@ import Testing
         #expect(try fixture.open().isDeleted(metaPath("a")))
     }
 
+    /// Prepares the META records of renaming the storage directory d (with a base part) to e,
+    /// as RENAME does before it renames storage; the storage rename is the caller's.
+    private func prepareRenameOfD(_ overlay: Overlay) throws {
+        var batch = MetaBatch()
+        try batch.rename(path("d"), to: path("e"))
+        try batch.setRedirect(path("e"), to: path("d"))
+        try batch.setDeleted(path("d"), true)
+        try batch.expect(path("d"), holds: false, inode: try lstatat(overlay.storage.root, Array("d".utf8)).inode)
+        _ = try overlay.meta.prepare(batch)
+    }
+
     /// A crash after the storage rename and before the commit: the next open finds the
     /// directory moved and applies its META changes; without the storage rename, it drops them.
     @Test(arguments: [true, false])
@@ -55,12 +66,7 @@ import Testing
             let overlay = try layers.overlay()
             try overlay.remove(Array("g".utf8), in: path("d"), directory: false)
             try overlay.copyUp(path("d"))
-            var batch = MetaBatch()
-            try batch.rename(path("d"), to: path("e"))
-            try batch.setRedirect(path("e"), to: path("d"))
-            try batch.setDeleted(path("d"), true)
-            try batch.expect(path("d"), holds: false, inode: try lstatat(overlay.storage.root, Array("d".utf8)).inode)
-            _ = try overlay.meta.prepare(batch)
+            try prepareRenameOfD(overlay)
             if storageRenamed {
                 try MinifoSystem.rename(overlay.storage.root, Array("d".utf8), overlay.storage.root, Array("e".utf8))
             }
@@ -85,12 +91,7 @@ import Testing
         do {
             let overlay = try layers.overlay()
             try overlay.copyUp(path("d"))
-            var batch = MetaBatch()
-            try batch.rename(path("d"), to: path("e"))
-            try batch.setRedirect(path("e"), to: path("d"))
-            try batch.setDeleted(path("d"), true)
-            try batch.expect(path("d"), holds: false, inode: try lstatat(overlay.storage.root, Array("d".utf8)).inode)
-            _ = try overlay.meta.prepare(batch)
+            try prepareRenameOfD(overlay)
             try MinifoSystem.rename(overlay.storage.root, Array("d".utf8), overlay.storage.root, Array("e".utf8))
         }
         let meta = layers.storage.appendingPathComponent("META_dAfFgHE39ktF3HD2sr")
