@@ -66,3 +66,17 @@ public let seekHole = cminifo_SEEK_HOLE
 public func isTerminal(_ fd: Int32) -> Bool {
     isatty(fd) == 1
 }
+
+/// The whole contents of the file at `path`, read until end of file (for /proc files, whose
+/// size stat(2) does not know).
+func readWholeFile(_ path: String) throws(Errno) -> [UInt8] {
+    let fd = try open(path, .readOnly)
+    defer { Glibc.close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    while true {
+        let count = try read(fd, into: &chunk)
+        if count == 0 { return result }
+        result += chunk[..<count]
+    }
+}

@@ -9,7 +9,7 @@ public enum ProcessTable {
         var found: [Int32] = []
         while let entry = try? reader.next() {
             guard let pid = Int32(String(decoding: entry.name, as: UTF8.self)),
-                  let commandLine = contents(of: "/proc/\(pid)/cmdline") else { continue }
+                  let commandLine = try? readWholeFile("/proc/\(pid)/cmdline") else { continue }
             let arguments = commandLine.split(separator: 0, omittingEmptySubsequences: false).dropLast()
             if arguments.count > 1, arguments.first?.elementsEqual(name.utf8) == true,
                arguments.last?.elementsEqual(lastArgument.utf8) == true {
@@ -22,7 +22,7 @@ public enum ProcessTable {
     /// Whether `pid` still runs: it exists and is not a zombie, which has let go of its files,
     /// unless only its first thread has ended and others still run.
     public static func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = contents(of: "/proc/\(pid)/stat"),
+        guard let stat = try? readWholeFile("/proc/\(pid)/stat"),
               let end = stat.lastIndex(of: UInt8(ascii: ")")), end + 2 < stat.count else { return false }
         if stat[end + 2] != UInt8(ascii: "Z") { return true }
         guard let tasks = try? open("/proc/\(pid)/task", [.directory]) else { return false }
@@ -32,14 +32,5 @@ public enum ProcessTable {
             if !entry.isDotOrDotDot { threads += 1 }
         }
         return threads > 1
-    }
-
-    private static func contents(of path: String) -> [UInt8]? {
-        guard let fd = try? open(path, []) else { return nil }
-        defer { Glibc.close(fd) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while let count = try? read(fd, into: &buffer), count > 0 { result += buffer[..<count] }
-        return result
     }
 }

@@ -55,18 +55,6 @@ public enum ResidentMemory {
             }
         }
     }
-
-    private static func readWholeFile(_ path: String) throws(Errno) -> [UInt8] {
-        let fd = try open(path, .readOnly)
-        defer { Glibc.close(fd) }
-        var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = try read(fd, into: &chunk)
-            if count == 0 { return result }
-            result += chunk[..<count]
-        }
-    }
 }
 
 private extension UInt {
