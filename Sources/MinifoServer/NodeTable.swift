@@ -17,9 +17,27 @@ final class NodeTable: Sendable {
     struct Node {
         var parent: UInt64
         var name: [UInt8]
-        var lookups: UInt64
+        /// The lookup count in the low 56 bits and the object's type (S_IFMT >> 12) above them,
+        /// which keeps a node at 32 bytes.
+        private var lookupsAndType: UInt64
         /// The inode number the mount shows for it.
         var inode: UInt64
+
+        init(parent: UInt64, name: [UInt8], inode: UInt64, type: FileType) {
+            self.parent = parent
+            self.name = name
+            self.inode = inode
+            lookupsAndType = UInt64(type.rawValue >> 12) << 56 | 1
+        }
+
+        private static let lookupMask: UInt64 = (1 << 56) - 1
+
+        var lookups: UInt64 {
+            get { lookupsAndType & Self.lookupMask }
+            set { lookupsAndType = lookupsAndType & ~Self.lookupMask | newValue & Self.lookupMask }
+        }
+
+        var type: FileType { FileType(mode: UInt32(lookupsAndType >> 56) << 12) }
     }
 
     /// The state of a node with open files.
@@ -52,7 +70,7 @@ final class NodeTable: Sendable {
 
     init(rootIdentity: UInt64) {
         self.rootIdentity = rootIdentity
-        nodes = Mutex([Self.rootID: Node(parent: 0, name: [], lookups: 1, inode: 0)])
+        nodes = Mutex([Self.rootID: Node(parent: 0, name: [], inode: 0, type: .directory)])
     }
 
     func nodeID(for identity: UInt64) -> UInt64 {
@@ -84,19 +102,31 @@ final class NodeTable: Sendable {
         aliasCount.add(1, ordering: .releasing)
     }
 
-    /// The node ID a new entry of `identity` goes to the kernel under (LOOKUP, READDIRPLUS,
+    /// The node ID a new entry of `entry` goes to the kernel under (LOOKUP, READDIRPLUS,
     /// CREATE). Storage gives a freed inode number to the next object it makes, while the
     /// kernel may still hold the node of the removed object that had it (an open file, a
-    /// directory some process is in): such a node has no name, and since the kernel must never
-    /// see one node ID for two objects, the new object gets a node ID of its own (`supersede`).
-    func entryNodeID(for identity: UInt64) -> UInt64 {
-        let current = nodeID(for: identity)
+    /// directory some process is in): such a node has no name, or, when the object went
+    /// behind the daemon's back, another type. Since the kernel must never see one node ID
+    /// for two objects (it marks a node whose type changes bad: EIO), the new object gets a
+    /// node ID of its own (`supersede`). An object just `created` is none the kernel knows:
+    /// any node of its inode number stands for another.
+    func entryNodeID(for entry: Entry, created: Bool = false) -> UInt64 {
+        let current = nodeID(for: entry.identity)
         let taken = nodes.withLock { nodes in
-            current != Self.rootID && nodes[current].map { $0.parent == Self.removed.parent } == true
+            guard current != Self.rootID, let node = nodes[current] else { return false }
+            return created || node.parent == Self.removed.parent || node.type != entry.stat.fileType
         }
         if !taken { return current }
-        supersede(identity)
-        return nodeID(for: identity)
+        supersede(entry.identity)
+        return nodeID(for: entry.identity)
+    }
+
+    /// Whether `entry`, found under the node's name, is the node's object: a rename in another
+    /// thread may have put another object there (another type, perhaps), whose attributes are
+    /// not the node's.
+    func isNode(_ nodeID: UInt64, of entry: Entry) -> Bool {
+        guard nodeIDs(for: entry.identity).contains(nodeID) else { return false }
+        return nodeID == Self.rootID || nodes.withLock { $0[nodeID]?.type } == entry.stat.fileType
     }
 
     /// The inode number last reported for a node.
@@ -126,7 +156,7 @@ final class NodeTable: Sendable {
     }
 
     /// Records one more lookup of `nodeID`, found as `name` in `parent`.
-    func remember(_ nodeID: UInt64, parent: UInt64, name: some Collection<UInt8>, inode: UInt64) {
+    func remember(_ nodeID: UInt64, parent: UInt64, name: some Collection<UInt8>, inode: UInt64, type: FileType) {
         if nodeID == Self.rootID { return }
         nodes.withLock { nodes in
             if var node = nodes[nodeID] {
@@ -138,7 +168,7 @@ final class NodeTable: Sendable {
                 }
                 nodes[nodeID] = node
             } else {
-                nodes[nodeID] = Node(parent: parent, name: Array(name), lookups: 1, inode: inode)
+                nodes[nodeID] = Node(parent: parent, name: Array(name), inode: inode, type: type)
             }
         }
     }
@@ -198,7 +228,32 @@ final class NodeTable: Sendable {
             return (to.parent == Self.removed.parent ? movers : [])
                 + (displacedTo?.parent == Self.removed.parent ? swappers : [])
         }
-        guard var lastStat, !orphans.isEmpty else { return }
+        if let lastStat { rememberRemoved(orphans, lastStat) }
+    }
+
+    /// The object `identity` is gone: its last name was removed. Every node the kernel knows it
+    /// by is left without a name, wherever the node was found, since storage gives the object's
+    /// inode number to the next object it makes, which must get a node of its own: one node
+    /// ID for two objects is one inode to the kernel, bad (EIO) once their types differ.
+    func objectGone(_ identity: UInt64, lastStat: FileStat) {
+        let ids = nodeIDs(for: identity).filter { $0 != Self.rootID }
+        if aliasCount.load(ordering: .acquiring) > 0 { _ = aliases.withLock { $0.removeValue(forKey: identity) } }
+        let orphans = nodes.withLock { nodes in
+            ids.filter { id in
+                // A node already without a name, or of another type, stands for an earlier
+                // object that had this inode number.
+                guard let node = nodes[id], node.parent != Self.removed.parent, node.type == lastStat.fileType else { return false }
+                nodes[id]!.parent = Self.removed.parent
+                nodes[id]!.name = []
+                return true
+            }
+        }
+        rememberRemoved(orphans, lastStat)
+    }
+
+    private func rememberRemoved(_ orphans: [UInt64], _ lastStat: FileStat) {
+        guard !orphans.isEmpty else { return }
+        var lastStat = lastStat
         lastStat.linkCount = lastStat.fileType == .directory ? 0 : lastStat.linkCount - min(lastStat.linkCount, 1)
         lastStat.changeTime = Timespec.now
         removedStats.withLock { stats in

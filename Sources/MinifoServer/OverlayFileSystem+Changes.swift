@@ -9,8 +9,8 @@ extension OverlayFileSystem {
                 _ header: RequestHeader, _ reply: inout ReplyContext) throws(Errno) -> Created {
         let caller = Caller(uid: header.uid, gid: header.gid)
         let (path, entry, fd) = try overlay.create(name, in: try nodes.path(of: parent), object, mode: mode, caller: caller)
-        let nodeID = nodes.entryNodeID(for: entry.identity)
-        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
+        let nodeID = nodes.entryNodeID(for: entry, created: true)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode, type: entry.stat.fileType)
         reply.grantedLookups.append(nodeID)
         return Created(out: entryOut(nodeID, entry), path: path, entry: entry, fd: fd)
     }
@@ -26,7 +26,7 @@ extension OverlayFileSystem {
             (_, entry) = try overlay.link(openFile: fd, as: name, in: parentPath)
         }
         let nodeID = nodes.nodeID(for: entry.identity)
-        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode, type: entry.stat.fileType)
         reply.grantedLookups.append(nodeID)
         return entryOut(nodeID, entry)
     }
@@ -36,8 +36,9 @@ extension OverlayFileSystem {
         let caller = Caller(uid: header.uid, gid: header.gid)
         let (fd, entry) = try overlay.createUnnamed(in: try nodes.path(of: parent), flags: Int32(bitPattern: request.flags),
                                                     mode: request.mode, caller: caller)
-        let nodeID = nodes.entryNodeID(for: entry.identity)
-        nodes.remember(nodeID, parent: NodeTable.rootID, name: Names.work + Array("/unnamed".utf8), inode: entry.stat.inode)
+        let nodeID = nodes.entryNodeID(for: entry, created: true)
+        nodes.remember(nodeID, parent: NodeTable.rootID, name: Names.work + Array("/unnamed".utf8), inode: entry.stat.inode,
+                       type: entry.stat.fileType)
         reply.grantedLookups.append(nodeID)
         var open = OpenOut(fileHandle: UInt64(fd))
         if passthrough.load(ordering: .relaxed) {
@@ -72,6 +73,10 @@ extension OverlayFileSystem {
             : survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed
         nodes.rename(moved, from: (parent, name), to: (newParent, newName), displaced: displaced, displacedTo: displacedTo,
                      lastStat: target?.stat)
+        // A file with other names has a shared copy (`survivor`) that keeps it.
+        if let target, survivor == nil, !renameFlags.contains(.exchange), !moved.contains(nodes.nodeID(for: target.identity)) {
+            nodes.objectGone(target.identity, lastStat: target.stat)
+        }
     }
 
     /// UNLINK and RMDIR. Nodes known by the removed name of a file that other names still show
@@ -83,6 +88,7 @@ extension OverlayFileSystem {
         let survivor = try overlay.remove(name, in: parentPath, directory: directory)
         nodes.rename(removed, from: (parent, name),
                      to: survivor.map { (NodeTable.rootID, $0.bytes[...]) } ?? NodeTable.removed, lastStat: entry.stat)
+        if survivor == nil { nodes.objectGone(entry.identity, lastStat: entry.stat) }
     }
 
     func setAttributes(_ node: UInt64, _ request: SetattrIn) throws(Errno) -> Attr {
@@ -106,7 +112,7 @@ extension OverlayFileSystem {
         do throws(Errno) {
             let path = try nodes.path(of: node)
             // As in GETATTR: a rename in another thread may have just put another object here.
-            guard nodes.nodeIDs(for: try overlay.lookup(path).identity).contains(node) else { throw .ESTALE }
+            guard nodes.isNode(node, of: try overlay.lookup(path)) else { throw .ESTALE }
             return Attr(try overlay.changeAttributes(path, change, fd: fd).stat)
         } catch .ENOENT, .ESTALE {
             // truncate(2) of a name that is gone or holds another object by now (ftruncate(2)

@@ -18,7 +18,7 @@ extension OverlayFileSystem {
                 var inode = item.inode
                 if let parent, !(item.name == [0x2E] || item.name == [0x2E, 0x2E]) {
                     if let found = try? overlay.lookup(item.name, in: parent) {
-                        let nodeID = nodes.entryNodeID(for: found.identity)
+                        let nodeID = nodes.entryNodeID(for: found)
                         entry = entryOut(nodeID, found)
                         inode = found.stat.inode
                     }
@@ -27,7 +27,8 @@ extension OverlayFileSystem {
                     break
                 }
                 if let entry {
-                    nodes.remember(entry.nodeID, parent: node, name: item.name, inode: entry.attr.ino)
+                    nodes.remember(entry.nodeID, parent: node, name: item.name, inode: entry.attr.ino,
+                                   type: FileType(mode: entry.attr.mode))
                     reply.grantedLookups.append(entry.nodeID)
                 }
                 offset = item.nextOffset

@@ -6,8 +6,8 @@ extension OverlayFileSystem {
     /// LOOKUP: finds `name` in the directory `parent` and counts one lookup of the result.
     func lookup(_ name: some Collection<UInt8>, in parent: UInt64) throws(Errno) -> EntryOut {
         let (_, entry) = try overlay.lookup(name, in: try nodes.path(of: parent))
-        let nodeID = nodes.entryNodeID(for: entry.identity)
-        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode)
+        let nodeID = nodes.entryNodeID(for: entry)
+        nodes.remember(nodeID, parent: parent, name: name, inode: entry.stat.inode, type: entry.stat.fileType)
         return entryOut(nodeID, entry)
     }
 
@@ -31,7 +31,7 @@ extension OverlayFileSystem {
             // A rename in another thread may have just put another object under the node's
             // name: its attributes (another type, perhaps) are not the node's. ESTALE, when
             // nothing else answers for the node, makes the VFS look the name up again.
-            guard nodes.nodeIDs(for: entry.identity).contains(node) else { throw .ESTALE }
+            guard nodes.isNode(node, of: entry) else { throw .ESTALE }
             return Attr(entry.stat)
         } catch .ENOENT, .ESTALE {
             let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
@@ -54,7 +54,7 @@ extension OverlayFileSystem {
     /// node's: ESTALE makes the VFS look the name up again.
     func readLink(_ node: UInt64) throws(Errno) -> [UInt8] {
         let entry = try overlay.lookup(try nodes.path(of: node))
-        guard nodes.nodeIDs(for: entry.identity).contains(node) else { throw .ESTALE }
+        guard nodes.isNode(node, of: entry) else { throw .ESTALE }
         do throws(Errno) {
             return try overlay.readLink(entry)
         } catch .EINVAL {

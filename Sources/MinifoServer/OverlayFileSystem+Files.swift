@@ -25,7 +25,7 @@ extension OverlayFileSystem {
             // ESTALE makes the VFS look the name up again.
             throw .ESTALE
         }
-        if !nodes.nodeIDs(for: entry.identity).contains(node) {
+        if !nodes.isNode(node, of: entry) {
             // Likewise another file: a native open gets the file it looked up, not its successor.
             close(fd)
             throw .ESTALE

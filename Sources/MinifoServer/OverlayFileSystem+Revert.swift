@@ -10,6 +10,10 @@ extension OverlayFileSystem {
     /// it is now, FUSE_NOTIFY_INVAL_INODE for the objects and their parents), for the caller
     /// to send holding no lock.
     func revert(_ paths: [String]) throws(RevertError) -> (lines: [String], notifications: [[UInt8]]) {
+        try namespace.withWriteLock { () throws(RevertError) in try revertLocked(paths) }
+    }
+
+    private func revertLocked(_ paths: [String]) throws(RevertError) -> (lines: [String], notifications: [[UInt8]]) {
         let revert = try StorageRevert(overlay, paths: paths)
         let touched = revert.touchedPaths
         var targets = Invalidations()

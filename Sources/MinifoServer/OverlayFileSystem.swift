@@ -6,10 +6,15 @@ import Synchronization
 
 /// The overlay served over FUSE: maps node IDs and file handles onto `Overlay` paths.
 ///
-/// Lock order: `directories`, then a directory handle's stream, then `nodes`.
+/// Lock order: `namespace`, then `directories`, then a directory handle's stream, then `nodes`.
 public final class OverlayFileSystem: FileSystemHandler {
     let overlay: Overlay
     let nodes: NodeTable
+    /// Requests turn node IDs into paths, which a rename changes for the renamed object and
+    /// everything below it, while the kernel locks only the two parents. Renames (and reverts)
+    /// hold this exclusively, and every other request that goes by path holds it shared from
+    /// the node's path to its reply, so no request acts on a path that names another object.
+    let namespace = ReadWriteLock()
     let directories = DirectoryHandles()
     let cacheSeconds: UInt64
     let cacheNanoseconds: UInt32
@@ -56,7 +61,16 @@ public final class OverlayFileSystem: FileSystemHandler {
 
     public func handle(_ header: RequestHeader, _ request: Request, _ reply: inout ReplyContext) {
         do throws(Errno) {
-            try serve(header, request, &reply)
+            switch request {
+            case .rename, .rename2:
+                try namespace.withWriteLock { () throws(Errno) in try serve(header, request, &reply) }
+            case .read(let read) where read.fileHandle & Self.followsCopyUp != 0:
+                try namespace.withReadLock { () throws(Errno) in try serve(header, request, &reply) }
+            case .read, .write, .flush, .fsync, .release, .releasedir, .lseek, .statfs, .syncfs:
+                try serve(header, request, &reply)
+            default:
+                try namespace.withReadLock { () throws(Errno) in try serve(header, request, &reply) }
+            }
         } catch {
             reply.bytes.removeAll(keepingCapacity: true)
             reply.payloadCount = 0

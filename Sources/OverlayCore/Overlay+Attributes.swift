@@ -20,8 +20,7 @@ extension Overlay {
     /// in META and its data is not copied; any other change copies the object up and applies
     /// there. `fd`, when the caller has the file open for writing, is used for the size change.
     public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
-        let entry = try lookup(path)
-        if entry.layer == .base && change.size == nil && !isSharedFile(entry) {
+        let recorded = change.size != nil ? false : try recordingInMeta(path) { (entry) throws(Errno) in
             var recorded = meta.attributes(path) ?? MetaAttributes()
             if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
             if let uid = change.uid { recorded.uid = uid }
@@ -30,8 +29,8 @@ extension Overlay {
             if let time = change.accessTime.resolved { recorded.atime = time }
             if let time = change.modificationTime.resolved { recorded.mtime = time }
             try meta.setAttributes(path, recorded)
-            return try lookup(path)
         }
+        if recorded { return try lookup(path) }
         try copyUp(path)
         let bytes = path.bytes
         if change.uid != nil || change.gid != nil {
@@ -89,28 +88,38 @@ extension Overlay {
     /// copied); otherwise it is set on the storage copy. XATTR_CREATE (1) and XATTR_REPLACE (2)
     /// are checked against what the mount shows.
     public func setExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>, value: some Collection<UInt8>, flags: Int32) throws(Errno) {
-        let entry = try lookup(path)
-        guard entry.layer == .base && !isSharedFile(entry) else {
-            try copyUp(path)
-            try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
-            return
+        let recorded = try recordingInMeta(path) { (_) throws(Errno) in
+            let exists = (try? extendedAttribute(path, name: name, capacity: 0)) != nil
+            if flags & 1 != 0 && exists { throw .EEXIST }
+            if flags & 2 != 0 && !exists { throw .ENODATA }
+            try meta.setXattr(path, name: Array(name), value: Array(value))
         }
-        let exists = (try? extendedAttribute(path, name: name, capacity: 0)) != nil
-        if flags & 1 != 0 && exists { throw .EEXIST }
-        if flags & 2 != 0 && !exists { throw .ENODATA }
-        try meta.setXattr(path, name: Array(name), value: Array(value))
+        if recorded { return }
+        try copyUp(path)
+        try ExtendedAttributes.set(storage.root, path.bytes, name: name, value: value, flags: flags)
     }
 
     /// REMOVEXATTR; ENODATA when there is no such attribute. Recorded in META for an object
     /// still in the base.
     public func removeExtendedAttribute(_ path: RelativePath, name: some Collection<UInt8>) throws(Errno) {
-        let entry = try lookup(path)
         _ = try extendedAttribute(path, name: name, capacity: 0)
-        if entry.layer == .base && !isSharedFile(entry) {
+        let recorded = try recordingInMeta(path) { (_) throws(Errno) in
             try meta.setXattr(path, name: Array(name), value: nil)
-        } else {
-            try copyUp(path)
-            try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+        }
+        if recorded { return }
+        try copyUp(path)
+        try ExtendedAttributes.remove(storage.root, path.bytes, name: name)
+    }
+
+    /// Runs `record` and returns true when a change to `path` belongs in META: the object is
+    /// still in the base and not one of several names of a file. Holds the copy-up lock, so
+    /// that no copy-up takes META's records along between the check and the record.
+    private func recordingInMeta(_ path: RelativePath, _ record: (Entry) throws(Errno) -> Void) throws(Errno) -> Bool {
+        try copyUpLock.withLock { (_) throws(Errno) -> Bool in
+            let entry = try lookup(path)
+            guard entry.layer == .base && !isSharedFile(entry) else { return false }
+            try record(entry)
+            return true
         }
     }
 }
