@@ -10,7 +10,7 @@ public struct MountConfiguration: Sendable {
     public var debug = false
     public var workers = 4
     /// How long the kernel may cache names and attributes, in seconds.
-    public var cacheTimeout: Double = 1
+    public var cacheTimeout: Double = 60
     /// Serve reads of open files from the kernel (FUSE passthrough) where it is offered.
     public var passthrough = true
     /// Use a storage directory whose META file names another base.

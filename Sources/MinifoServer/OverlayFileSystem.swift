@@ -121,8 +121,13 @@ public final class OverlayFileSystem: FileSystemHandler {
             self.release(node, fileHandle: release.fileHandle, deviceFD: reply.deviceFD)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .opendir:
-            let handle = directories.open(try overlay.openDirectory(try nodes.path(of: node)))
-            Reply.open(OpenOut(fileHandle: handle), unique: unique, into: &reply.bytes)
+            // The kernel checks a kept listing against the directory's mtime at each opendir
+            // (after the attribute timeout); changes through the mount and a revert's
+            // FUSE_NOTIFY_INVAL_INODE drop it. Without KEEP_CACHE each opendir drops it.
+            let stream = try overlay.openDirectory(try nodes.path(of: node))
+            let flags: FUSEProtocol.OpenFlags = stream.isCacheable ? [.cacheDir, .keepCache] : []
+            let handle = directories.open(stream)
+            Reply.open(OpenOut(fileHandle: handle, openFlags: flags), unique: unique, into: &reply.bytes)
         case .readdir(let read):
             try readDirectory(node, read, plus: false, &reply)
         case .readdirplus(let read):

@@ -34,6 +34,13 @@ public final class DirectoryStream {
         self.hidesMeta = false
     }
 
+    /// Whether the kernel may keep this listing until the directory's modification time, as
+    /// `lookup` reports it, changes: true for a directory streamed from one layer, whose own
+    /// time moves with every name it gains or loses, base changes included. Not for the root
+    /// (its time is the base root's, and storage's entries are listed too), nor for a listing
+    /// merged with storage or META, whose time one layer alone does not follow.
+    public var isCacheable: Bool { reader != nil && !hidesMeta }
+
     /// The entry at or after `offset` (0 is the start, else a previous item's `nextOffset`).
     public func next(from offset: Int64) throws(Errno) -> Item? {
         guard let reader else {

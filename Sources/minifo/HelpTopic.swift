@@ -28,7 +28,7 @@ enum HelpTopic: String, CaseIterable {
           fsname=NAME            the source shown by mount(8) and df (default: minifo)
           subtype=NAME           the type shown as fuse.NAME (default: minifo)
           threads=N              worker threads (default 4)
-          timeout=SECONDS        kernel cache time of names and attributes (default 1 s)
+          timeout=SECONDS        kernel cache time of names, attributes, listings (60 s)
           nopassthrough          serve reads from the daemon instead of FUSE passthrough
           coherent               read-only descriptors see a later copy-up
           adopt_base             use a storage directory made for another base

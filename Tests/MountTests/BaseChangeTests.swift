@@ -49,6 +49,7 @@ extension MinifoMountTests {
                 try Sys.symlink(Array("/".utf8), b.appending("becomes-link"))
                 try Sys.writeFile(b.appending("renamed/new inside"), Array("new inside\n".utf8))
                 #expect(unlink(b.appending("dir/inside").string) == 0)
+                try Sys.writeFile(b.appending("dir/later"), Array("later\n".utf8))
                 try Sys.writeFile(b.appending("open"), Array("open, rewritten\n".utf8))
                 usleep(400_000)  // past the 0.2 s cache timeout
                 stop.withLock { $0 = true }
@@ -60,6 +61,8 @@ extension MinifoMountTests {
                     #expect(try Sys.readFile(m.appending("added")) == Array("added\n".utf8), "added \(when)")
                     #expect(Sys.statResult(m.appending("removed")).errnoValue == ENOENT, "removed \(when)")
                     #expect(Sys.statResult(m.appending("dir/inside")).errnoValue == ENOENT, "dir/inside \(when)")
+                    // A listing the kernel kept is checked against the directory's new mtime.
+                    #expect(try FileManager.default.contentsOfDirectory(atPath: m.appending("dir").string) == ["later"], "dir \(when)")
                     #expect(FileType(mode: try Sys.lstat(m.appending("becomes-dir")).st_mode) == .directory, "becomes-dir \(when)")
                     #expect(FileType(mode: try Sys.lstat(m.appending("becomes-link")).st_mode) == .symlink, "becomes-link \(when)")
                     // A renamed directory shows its base directory, changes included.
