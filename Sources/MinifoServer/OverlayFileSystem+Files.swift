@@ -50,8 +50,10 @@ extension OverlayFileSystem {
     /// a WRITE that passthrough never sends. So a file with set-ID bits opened for writing gets
     /// FOPEN_DIRECT_IO beside FOPEN_PASSTHROUGH: its reads and writes come to the daemon, whose
     /// WRITE says whether the writer lacks CAP_FSETID, and mmap(2) still maps the backing file.
+    /// `fd` is registered as the backing file itself when `fdIsBacking` (it is open for reading
+    /// and writing on the storage object, as a new file's is).
     func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, writing: Bool,
-                 deviceFD: Int32) throws(Errno) -> OpenOut {
+                 deviceFD: Int32, fdIsBacking: Bool = false) throws(Errno) -> OpenOut {
         if coherent && entry.layer == .base {
             return OpenOut(fileHandle: UInt64(fd) | Self.followsCopyUp, openFlags: .directIO)
         }
@@ -60,6 +62,7 @@ extension OverlayFileSystem {
         }
         do {
             let id = try nodes.acquireBacking(node, source: entry.layerObject) { () throws(Errno) -> Int32 in
+                if fdIsBacking { return try FUSEDevice.openBacking(deviceFD, file: fd) }
                 let backing = try overlay.openBackingFile(path, entry)
                 defer { close(backing) }
                 return try FUSEDevice.openBacking(deviceFD, file: backing)

@@ -111,7 +111,10 @@ public final class OverlayFileSystem: FileSystemHandler {
             let offset = try MinifoSystem.seek(Self.descriptor(seek.fileHandle), offset: Int64(bitPattern: seek.offset), whence: Int32(seek.whence))
             Reply.lseek(offset: UInt64(offset), unique: unique, into: &reply.bytes)
         case .flush:
-            Reply.error(0, unique: unique, into: &reply.bytes)
+            // Nothing waits for close(2) here: no locks are kept and writes are in storage
+            // already. ENOSYS makes the kernel stop sending FLUSH (fc->no_flush), which saves
+            // every close(2) a round trip.
+            throw .ENOSYS
         case .fsync(let fsync):
             // META holds the file's metadata while it is still in the base (chmod, xattrs).
             try synchronize(Self.descriptor(fsync.fileHandle), dataOnly: fsync.dataOnly)
@@ -160,7 +163,7 @@ public final class OverlayFileSystem: FileSystemHandler {
                 // FUSE_OPEN_KILL_SUIDGID needs nothing here: CREATE makes a new file or fails
                 // with EEXIST, and never truncates one.
                 open = try openOut(created.out.nodeID, created.path, fd: fd, created.entry,
-                                   writing: create.flags & 3 != 0, deviceFD: reply.deviceFD)
+                                   writing: create.flags & 3 != 0, deviceFD: reply.deviceFD, fdIsBacking: true)
             } catch {
                 close(fd)
                 throw error

@@ -132,12 +132,22 @@ extension Overlay {
     /// record for the root, refused on a full disk) must not make look failed.
     func directoryChanged(_ path: RelativePath) {
         if path.isRoot {
-            var recorded = meta.attributes(path) ?? MetaAttributes()
-            recorded.mtime = Timespec.now
-            try? meta.setAttributes(path, recorded)
+            rootChanged()
             return
         }
         try? copyUp(path)
         try? changeTimes(storage.root, path.bytes, access: .omit, modification: .now)
+    }
+
+    /// After a name was put in the storage directory at `path`, which changes its times by
+    /// itself: the root alone shows the base root's times, with META's changes.
+    func storageNameAdded(in path: RelativePath) {
+        if path.isRoot { rootChanged() }
+    }
+
+    private func rootChanged() {
+        var recorded = meta.attributes(.root) ?? MetaAttributes()
+        recorded.mtime = Timespec.now
+        try? meta.setAttributes(.root, recorded)
     }
 }

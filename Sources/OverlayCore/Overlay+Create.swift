@@ -2,7 +2,8 @@ import MinifoSystem
 
 /// What CREATE, MKNOD, MKDIR and SYMLINK make.
 public enum NewObject: Sendable {
-    /// A regular file, opened with these open(2) flags (no O_CREAT/O_EXCL needed).
+    /// A regular file, opened for reading and writing (a passthrough backing file must read
+    /// too) with the other open(2) flags of these (no O_CREAT/O_EXCL needed).
     case file(flags: Int32)
     case directory
     case symlink(target: [UInt8])
@@ -25,7 +26,7 @@ extension Overlay {
         let directory = try lookup(parent)
         guard directory.stat.fileType == .directory else { throw .ENOTDIR }
         if (try? lookup(path)) != nil { throw .EEXIST }
-        try copyUp(parent)
+        if directory.layer != .storage { try copyUp(parent) }
         let setGroup = directory.stat.mode & 0o2000 != 0
         let group = setGroup ? directory.stat.gid : caller.gid
         // A directory made in a set-group-ID directory is set-group-ID too.
@@ -35,7 +36,7 @@ extension Overlay {
         var fd: Int32?
         switch object {
         case .file(let flags):
-            let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200)).union([.create, .exclusive, .noFollow])
+            let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200 | 3)).union([.readWrite, .create, .exclusive, .noFollow])
             fd = try openat(work, temporary.bytes, open, mode: 0o600)
         case .directory:
             try makeDirectory(work, temporary.bytes, mode: 0o700)
@@ -59,9 +60,11 @@ extension Overlay {
             try MinifoSystem.rename(work, temporary.bytes, storage.root, path.bytes, flags: .noReplace)
             placed = (storage.root, path)
             if case .directory = object { storageDirectoryPlaced() }
-            directoryChanged(parent)
+            storageNameAdded(in: parent)
             if case .directory = object { subdirectoriesChanged(parent) }
-            return (path, try lookup(path), fd)
+            // A new file is its storage object alone: nothing below a name just made is in META.
+            let entry = if let fd { try storageFileEntry(fd, location: path) } else { try lookup(path) }
+            return (path, entry, fd)
         } catch {
             if let fd { close(fd) }
             try? removeName(placed.0, placed.1.bytes, directory: { if case .directory = object { return true } else { return false } }())
@@ -94,10 +97,7 @@ extension Overlay {
         do {
             try changeOwner(fd, [], uid: caller.uid, gid: group)
             try changeMode(fd, mode: mode & 0o7777)
-            var stat = try fstat(fd)
-            stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
-            return (fd, Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: RelativePath(bytes: Names.work),
-                              basePath: nil, merged: false))
+            return (fd, try storageFileEntry(fd, location: RelativePath(bytes: Names.work)))
         } catch {
             close(fd)
             throw error
@@ -113,7 +113,7 @@ extension Overlay {
         if (try? lookup(newPath)) != nil { throw .EEXIST }
         try copyUp(parent)
         try makeLink(fd, storage.root, newPath.bytes)
-        directoryChanged(parent)
+        storageNameAdded(in: parent)
         return (newPath, try lookup(newPath))
     }
 
@@ -145,7 +145,15 @@ extension Overlay {
             throw error
         }
         if let id { meta.commit(id, applied: true) }
-        directoryChanged(parent)
+        storageNameAdded(in: parent)
         return (newPath, try lookup(newPath))
+    }
+
+    /// The entry of a storage file open as `fd` that has nothing recorded in META and is
+    /// known by one name, `location`: a file just made.
+    private func storageFileEntry(_ fd: Int32, location: RelativePath) throws(Errno) -> Entry {
+        var stat = try fstat(fd)
+        stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
+        return Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: location, basePath: nil, merged: false)
     }
 }

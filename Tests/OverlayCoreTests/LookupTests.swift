@@ -46,8 +46,8 @@ import Testing
         let (_, _, fd) = try overlay.create(Array("new".utf8), in: path("b"), .file(flags: O_WRONLY), mode: 0o100644, caller: caller)
         if let fd { MinifoSystem.close(fd) }
         #expect(try overlay.lookup(path("b/new")).layer == .storage)
-        try overlay.create(Array("made".utf8), in: .root, .directory, mode: 0o40755, caller: caller)
-        try overlay.create(Array("file".utf8), in: path("made"), .node(device: 0), mode: 0o100644, caller: caller)
+        _ = try overlay.create(Array("made".utf8), in: .root, .directory, mode: 0o40755, caller: caller)
+        _ = try overlay.create(Array("file".utf8), in: path("made"), .node(device: 0), mode: 0o100644, caller: caller)
         try overlay.rename(Array("made".utf8), in: .root, to: Array("c".utf8), in: .root, flags: [])
         #expect(try overlay.lookup(path("c/file")).layer == .storage)
     }
