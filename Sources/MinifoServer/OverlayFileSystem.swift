@@ -61,15 +61,10 @@ public final class OverlayFileSystem: FileSystemHandler {
 
     public func handle(_ header: RequestHeader, _ request: Request, _ reply: inout ReplyContext) {
         do throws(Errno) {
-            switch request {
-            case .rename, .rename2:
-                try namespace.withWriteLock { () throws(Errno) in try serve(header, request, &reply) }
-            case .read(let read) where read.fileHandle & Self.followsCopyUp != 0:
-                try namespace.withReadLock { () throws(Errno) in try serve(header, request, &reply) }
-            case .read, .write, .flush, .fsync, .release, .releasedir, .lseek, .statfs, .syncfs:
-                try serve(header, request, &reply)
-            default:
-                try namespace.withReadLock { () throws(Errno) in try serve(header, request, &reply) }
+            switch Self.namespaceUse(request) {
+            case .exclusive: try namespace.withWriteLock { () throws(Errno) in try serve(header, request, &reply) }
+            case .shared: try namespace.withReadLock { () throws(Errno) in try serve(header, request, &reply) }
+            case .none: try serve(header, request, &reply)
             }
         } catch {
             reply.bytes.removeAll(keepingCapacity: true)
@@ -79,6 +74,18 @@ public final class OverlayFileSystem: FileSystemHandler {
             // when the node's path has just changed under it (a rename in another thread put a
             // symlink where a directory was): ESTALE makes the VFS look the names up again.
             Reply.error(error == .ELOOP ? Errno.ESTALE.rawValue : error.rawValue, unique: header.unique, into: &reply.bytes)
+        }
+    }
+
+    private enum NamespaceUse { case none, shared, exclusive }
+
+    /// How a request holds `namespace`: renames change paths, requests by descriptor use none.
+    private static func namespaceUse(_ request: Request) -> NamespaceUse {
+        switch request {
+        case .rename, .rename2: .exclusive
+        case .read(let read): read.fileHandle & followsCopyUp != 0 ? .shared : .none
+        case .write, .flush, .fsync, .release, .releasedir, .lseek, .statfs, .syncfs: .none
+        default: .shared
         }
     }
 
