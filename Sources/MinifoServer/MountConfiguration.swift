@@ -24,6 +24,9 @@ public struct MountConfiguration: Sendable {
         self.storage = storage
         self.mountPoint = mountPoint
         request = MountRequest(mountPoint: mountPoint, fileSystemName: "minifo", subtype: "minifo")
+        // A root mount serves every user, as a native filesystem would (fuse-overlayfs does the
+        // same); `private` keeps it to its owner. Other users keep FUSE's rule.
+        request.allowOther = ProcessControl.effectiveUserID == 0
         for option in options.flatMap({ $0.split(separator: ",", omittingEmptySubsequences: true) }) {
             try apply(String(option))
         }
@@ -38,6 +41,7 @@ public struct MountConfiguration: Sendable {
         case ("ro", nil): request.readOnly = true
         case ("rw", nil): request.readOnly = false
         case ("allow_other", nil): request.allowOther = true
+        case ("private", nil): request.allowOther = false
         case ("default_permissions", nil): request.defaultPermissions = true
         case ("nonempty", nil): request.nonEmpty = true
         case ("suid", nil): request.allowSetUID = true
@@ -69,7 +73,7 @@ public struct MountConfiguration: Sendable {
     }
 
     private static let known: Set<String> = [
-        "ro", "rw", "allow_other", "default_permissions", "nonempty", "suid", "nosuid", "dev", "nodev",
+        "ro", "rw", "allow_other", "private", "default_permissions", "nonempty", "suid", "nosuid", "dev", "nodev",
         "debug", "passthrough", "nopassthrough", "adopt_base", "coherent", "fsname", "subtype", "threads", "timeout",
     ]
 

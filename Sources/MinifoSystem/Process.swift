@@ -7,6 +7,16 @@ public enum ProcessControl {
     public static var effectiveGroupID: UInt32 { getegid() }
     public static var processID: Int32 { getpid() }
 
+    /// Raises the soft RLIMIT_NOFILE to the hard limit: the daemon holds descriptors for every
+    /// user of the mount, and the soft default (1024) lets one user's opens starve the rest.
+    public static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(resource, &limit)
+    }
+
     /// The absolute path of the running executable.
     public static func executablePath() throws(Errno) -> String {
         try canonicalPath("/proc/self/exe")

@@ -30,6 +30,7 @@ enum DaemonMain {
         }
         guard directories.count == 3 else { usage() }
         ProcessControl.closeInheritedDescriptors(except: readyFD.map { [$0] } ?? [])
+        ProcessControl.raiseDescriptorLimit()
 
         do {
             let configuration = try MountConfiguration(base: directories[0], storage: directories[1],

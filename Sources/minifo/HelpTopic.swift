@@ -18,7 +18,10 @@ enum HelpTopic: String, CaseIterable {
     static let mountOptions = """
         Options (-o, comma-separated, may repeat):
           ro, rw                 mount read-only or read-write (default rw)
-          allow_other            let other users use the mount
+          allow_other            let other users use the mount (the default when root
+                                 mounts; other users need user_allow_other in
+                                 /etc/fuse.conf)
+          private                only the user who mounted it may use the mount
           default_permissions    let the kernel check permissions (always on)
           nonempty               allow a mount point that is not empty
           suid, dev              honour set-user-ID bits and device files (root only)

@@ -185,16 +185,84 @@ extension MinifoMountTests {
             }
         }
 
-        @Test func withoutAllowOtherOtherUsersCannotEnter() throws {
+        @Test func aPrivateMountKeepsOtherUsersOut() throws {
             let user = try TestUser()
             defer { user.remove() }
             try MountFixture.with { fixture in
                 Self.openUp(fixture)
                 try Sys.writeFile(fixture.baseRaw.appending("open"), Array("open\n".utf8))
-                try fixture.mount()
+                try fixture.mount(options: ["private"])
                 let result = try user.shell(#"ls "$1" || cat "$1/open""#, [fixture.mountPoint])
                 #expect(!result.succeeded && result.stderr.contains("Permission denied"), "\(result)")
                 #expect(try Sys.readFile(fixture.mountRaw.appending("open")) == Array("open\n".utf8), "root, who mounted it")
+            }
+        }
+
+        /// Mounted by root with no options, the mount serves every user as a native directory
+        /// would: the same steps as the user on a plain copy of the base answer the same.
+        @Test func aRootMountServesEveryUserByDefault() throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                let native = RawPath(fixture.root + "/native")
+                for top in [fixture.baseRaw, native] {
+                    if top == native { try Sys.mkdir(native); try Sys.chmod(native, 0o755) }
+                    try Sys.writeFile(top.appending("open"), Array("open\n".utf8))
+                    try Sys.writeFile(top.appending("private"), Array("secret\n".utf8), mode: 0o600)
+                    try Sys.mkdir(top.appending("shared"))
+                    try Sys.chmod(top.appending("shared"), 0o777)
+                }
+                try fixture.mount()
+                let script = #"""
+                    cd "$1" || exit 9
+                    cat open; echo "cat open: $?"
+                    cat private 2>/dev/null; echo "cat private: $?"
+                    echo new > shared/new; echo "create in 0777: $?"
+                    cat shared/new; ls shared; echo "list: $?"
+                    echo x 2>/dev/null > top; echo "create in 0755 of root: $?"
+                    rm shared/new; echo "unlink: $?"
+                    """#
+                let onMount = try user.shell(script, [fixture.mountPoint])
+                let onNative = try user.shell(script, [native.string])
+                #expect(onNative.stdout.contains("cat open: 0"), "the native run itself: \(onNative)")
+                #expect(onMount.stdout == onNative.stdout, "mount: \(onMount)\nnative: \(onNative)")
+            }
+        }
+
+        /// The daemon's descriptor limit is raised to the hard limit, and one user holding many
+        /// files open through the mount leaves root able to open and create.
+        @Test func oneUsersOpensDoNotStarveRoot() throws {
+            let user = try TestUser()
+            defer { user.remove() }
+            try MountFixture.with { fixture in
+                Self.openUp(fixture)
+                for i in 0..<20 { try Sys.writeFile(fixture.baseRaw.appending("f\(i)"), Array("\(i)\n".utf8)) }
+                try fixture.mount()
+                let daemons = ProcessRef.minifoProcesses(mountPoint: fixture.mountPoint)
+                try #require(!daemons.isEmpty, "no daemon found for the mount")
+                for daemon in daemons {
+                    let limits = try String(contentsOfFile: "/proc/\(daemon.pid)/limits", encoding: .utf8)
+                    let line = try #require(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") })
+                    let fields = line.split(separator: " ")
+                    #expect(fields[3] == fields[4], "the daemon's soft descriptor limit is its hard limit: \(line)")
+                }
+                let holder = #"""
+                    import os, resource, sys, time
+                    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+                    fds = [os.open(f"{sys.argv[1]}/f{i % 20}", os.O_RDONLY) for i in range(1500)]
+                    time.sleep(float(sys.argv[2]))
+                    """#
+                let child = try Child("/usr/bin/setpriv", ["--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups",
+                                                        "/usr/bin/python3", "-c", holder, fixture.mountPoint, "8"])
+                defer { _ = child.finish(timeout: 20) }
+                let heldAll = MountEnvironment.waitUntil(timeout: 10) {
+                    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(child.pid)/fd"))?.count ?? 0) >= 1500
+                }
+                #expect(heldAll, "the user's process holds 1,500 opens of files in the mount")
+                try Sys.writeFile(fixture.mountRaw.appending("by-root"), Array("root\n".utf8))
+                #expect(try Sys.readFile(fixture.mountRaw.appending("f1")) == Array("1\n".utf8))
             }
         }
     }
