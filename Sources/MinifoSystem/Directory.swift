@@ -17,22 +17,29 @@ public struct DirectoryEntry: Sendable {
 
 /// Streams the entries of an open directory through a small buffer.
 public final class DirectoryReader {
-    public let fd: Int32
+    let fd: Int32
     private var buffer: [UInt8]
     private var filled = 0
     private var position = 0
 
     /// Takes ownership of `fd`, a directory opened for reading.
-    public init(owning fd: Int32, bufferSize: Int = 16 * 1024) {
+    public convenience init(owning fd: Descriptor<some FileTree>, bufferSize: Int = 16 * 1024) {
+        self.init(owning: fd.rawValue, bufferSize: bufferSize)
+    }
+
+    init(owning fd: Int32, bufferSize: Int = 16 * 1024) {
         self.fd = fd
         self.buffer = uninitializedBuffer(count: bufferSize)
     }
+
+    /// The directory's descriptor, for reading only (an fsync).
+    public var descriptor: Descriptor<ReadOnly> { Descriptor(fd) }
 
     deinit { Glibc.close(fd) }
 
     /// Continues from an offset a previous entry's `nextOffset` gave (0 is the start).
     public func seek(to offset: Int64) throws(Errno) {
-        _ = try MinifoSystem.seek(fd, offset: offset, whence: SEEK_SET)
+        _ = try MinifoSystem.seek(descriptor, offset: offset, whence: SEEK_SET)
         filled = 0
         position = 0
     }

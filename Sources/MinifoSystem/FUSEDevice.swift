@@ -16,8 +16,8 @@ public enum FUSEDevice {
     }
 
     /// Registers `file` as a passthrough backing file (FUSE_DEV_IOC_BACKING_OPEN).
-    public static func openBacking(_ deviceFD: Int32, file: Int32) throws(Errno) -> Int32 {
-        try retrying { cminifo_fuse_backing_open(deviceFD, file) }
+    public static func openBacking(_ deviceFD: Int32, file: Descriptor<some FileTree>) throws(Errno) -> Int32 {
+        try retrying { cminifo_fuse_backing_open(deviceFD, file.rawValue) }
     }
 
     /// Drops a backing id (FUSE_DEV_IOC_BACKING_CLOSE).

@@ -4,7 +4,8 @@
 /// (SEEK_DATA, SEEK_HOLE) with copy_file_range(2), or through a buffer between filesystems
 /// that cannot do that between them (EXDEV since Linux 5.19), and sets the size last so a
 /// trailing hole stays one. `copied` hears of each piece, at most 8 MiB at a time.
-public func copyFileData(from input: Int32, to output: Int32, size: Int64, copied: (Int64) -> Void = { _ in }) throws(Errno) {
+public func copyFileData(from input: Descriptor<some FileTree>, to output: Descriptor<some WritableTree>, size: Int64,
+                         copied: (Int64) -> Void = { _ in }) throws(Errno) {
     if size == 0 { return }
     if (try? cloneFile(from: input, to: output)) != nil {
         copied(size)

@@ -72,18 +72,18 @@ public enum FileType: UInt32, Sendable {
 }
 
 /// fstatat(2) without following a final symlink, below `dir` (`beneath`).
-public func lstatat(_ dir: Int32, _ path: some Collection<UInt8>) throws(Errno) -> FileStat {
+public func lstatat(_ dir: Descriptor<some FileTree>, _ path: some Collection<UInt8>) throws(Errno) -> FileStat {
     var s = Glibc.stat()
-    _ = try beneath(dir, path) { (d, p) throws(Errno) in
+    _ = try beneath(dir.rawValue, path) { (d, p) throws(Errno) in
         try retrying { fstatat(d, p, &s, AT_SYMLINK_NOFOLLOW | cminifo_AT_EMPTY_PATH) }
     }
     return FileStat(s)
 }
 
 /// fstat(2).
-public func fstat(_ fd: Int32) throws(Errno) -> FileStat {
+public func fstat(_ fd: Descriptor<some FileTree>) throws(Errno) -> FileStat {
     var s = Glibc.stat()
-    _ = try retrying { Glibc.fstat(fd, &s) }
+    _ = try retrying { Glibc.fstat(fd.rawValue, &s) }
     return FileStat(s)
 }
 

@@ -7,9 +7,9 @@ public struct FileSystemStats: Sendable {
 }
 
 /// fstatvfs(2).
-public func fileSystemStats(_ fd: Int32) throws(Errno) -> FileSystemStats {
+public func fileSystemStats(_ fd: Descriptor<some FileTree>) throws(Errno) -> FileSystemStats {
     var s = statvfs()
-    _ = try retrying { fstatvfs(fd, &s) }
+    _ = try retrying { fstatvfs(fd.rawValue, &s) }
     return FileSystemStats(
         blocks: UInt64(s.f_blocks), freeBlocks: UInt64(s.f_bfree), availableBlocks: UInt64(s.f_bavail),
         files: UInt64(s.f_files), freeFiles: UInt64(s.f_ffree),

@@ -10,19 +10,26 @@ public func read(_ fd: Int32, into buffer: inout [UInt8]) throws(Errno) -> Int {
 }
 
 /// pread(2) into the start of `buffer`, at most `count` bytes.
-public func pread(_ fd: Int32, into buffer: inout [UInt8], count: Int, offset: Int64) throws(Errno) -> Int {
+public func pread(_ fd: Descriptor<some FileTree>, into buffer: inout [UInt8], count: Int, offset: Int64) throws(Errno) -> Int {
     let count = min(count, buffer.count)
     return try buffer.withUnsafeMutableBytes { raw in
-        attempt { Glibc.pread(fd, raw.baseAddress, count, off_t(offset)) }
+        attempt { Glibc.pread(fd.rawValue, raw.baseAddress, count, off_t(offset)) }
     }.get()
 }
 
-/// write(2) of a whole buffer in one call, as /dev/fuse requires. Returns the bytes written.
+/// write(2) of a whole buffer in one call, as /dev/fuse requires, to a descriptor of no tree
+/// (a device, a socket, a pipe). Returns the bytes written.
 @discardableResult
 public func write(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) -> Int {
     try bytes.withUnsafeBytes { raw in
         attempt { Glibc.write(fd, raw.baseAddress, raw.count) }
     }.get()
+}
+
+/// write(2) of a whole buffer in one call to a file of a writable tree (one opened O_APPEND).
+@discardableResult
+public func write(_ fd: Descriptor<some WritableTree>, _ bytes: [UInt8]) throws(Errno) -> Int {
+    try write(fd.rawValue, bytes)
 }
 
 /// writev(2) of `head` followed by the first `tailCount` bytes of `tail`, in one call.
@@ -42,9 +49,9 @@ public func write(_ fd: Int32, _ head: [UInt8], _ tail: [UInt8], tailCount: Int)
 }
 
 /// pwrite(2) of a slice, returning the bytes written.
-public func pwrite(_ fd: Int32, _ bytes: ArraySlice<UInt8>, offset: Int64) throws(Errno) -> Int {
+public func pwrite(_ fd: Descriptor<some WritableTree>, _ bytes: ArraySlice<UInt8>, offset: Int64) throws(Errno) -> Int {
     try bytes.withUnsafeBytes { raw in
-        attempt { Glibc.pwrite(fd, raw.baseAddress, raw.count, off_t(offset)) }
+        attempt { Glibc.pwrite(fd.rawValue, raw.baseAddress, raw.count, off_t(offset)) }
     }.get()
 }
 
@@ -55,8 +62,8 @@ public func uninitializedBuffer(count: Int) -> [UInt8] {
 }
 
 /// lseek(2).
-public func seek(_ fd: Int32, offset: Int64, whence: Int32) throws(Errno) -> Int64 {
-    Int64(try retrying { Glibc.lseek(fd, off_t(offset), whence) })
+public func seek(_ fd: Descriptor<some FileTree>, offset: Int64, whence: Int32) throws(Errno) -> Int64 {
+    Int64(try retrying { Glibc.lseek(fd.rawValue, off_t(offset), whence) })
 }
 
 public let seekData = cminifo_SEEK_DATA

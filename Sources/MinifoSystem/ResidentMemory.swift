@@ -43,7 +43,7 @@ public enum ResidentMemory {
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
         let pages = Int((range.upperBound - range.lowerBound) / pageSize)
         var entries = [UInt8](repeating: 0, count: pages * 8)
-        guard (try? pread(pagemap, into: &entries, count: entries.count, offset: Int64(range.lowerBound / pageSize * 8))) == entries.count else { return }
+        guard (try? pread(Descriptor<OutsideLayers>(pagemap), into: &entries, count: entries.count, offset: Int64(range.lowerBound / pageSize * 8))) == entries.count else { return }
         var runStart: Int?
         for page in 0...pages {
             let entry = page < pages ? (0..<8).reduce(UInt64(0)) { $0 | UInt64(entries[page * 8 + $1]) << ($1 * 8) } : 0
