@@ -127,7 +127,7 @@ public struct MountConfiguration: Sendable {
     }
 
     private static func isEmptyDirectory(_ path: String) -> Bool {
-        guard let fd = try? open(path, [.directory, .readOnly]) else { return false }
+        guard let fd = try? Descriptor<OutsideLayers>.openRoot(path, [.readOnly]) else { return false }
         let reader = DirectoryReader(owning: fd)
         while let entry = try? reader.next() {
             if !entry.isDotOrDotDot { return false }

@@ -47,8 +47,8 @@ final class NodeTable: Sendable {
         var backingUsers: Int32 = 0
         /// The layer object (`Entry.layerObject`) the backing id reads.
         var backingSource: UInt64?
-        /// The descriptors the opens of this node hold, for GETATTR once the name is gone.
-        var fds: [Int32] = []
+        /// The files the opens of this node hold, for GETATTR once the name is gone.
+        var fds: [LayerFile] = []
 
         var isEmpty: Bool { backingUsers == 0 && fds.isEmpty }
     }
@@ -173,22 +173,22 @@ final class NodeTable: Sendable {
         }
     }
 
-    /// Remembers `fd` as an open descriptor of the node.
-    func opened(_ nodeID: UInt64, fd: Int32) {
-        open.withLock { $0[nodeID, default: OpenState()].fds.append(fd) }
+    /// Remembers `file` as open on the node.
+    func opened(_ nodeID: UInt64, _ file: LayerFile) {
+        open.withLock { $0[nodeID, default: OpenState()].fds.append(file) }
     }
 
-    /// Forgets `fd`, which is being closed.
-    func closing(_ nodeID: UInt64, fd: Int32) {
+    /// Forgets the file open as `fd`, which is being closed.
+    func closing(_ nodeID: UInt64, fd: Descriptor<ReadOnly>) {
         open.withLock { open in
-            guard var state = open[nodeID], let index = state.fds.lastIndex(of: fd) else { return }
+            guard var state = open[nodeID], let index = state.fds.lastIndex(where: { $0.readOnly == fd }) else { return }
             state.fds.remove(at: index)
             open[nodeID] = state.isEmpty ? nil : state
         }
     }
 
-    /// An open descriptor of the node, if any open is known.
-    func openDescriptor(_ nodeID: UInt64) -> Int32? {
+    /// A file open on the node, if any open is known.
+    func openDescriptor(_ nodeID: UInt64) -> LayerFile? {
         open.withLock { open in
             open[nodeID]?.fds.last
         }

@@ -22,7 +22,9 @@ extension OverlayFileSystem {
             (_, entry) = try overlay.link(try nodes.path(of: node), as: name, in: parentPath)
         } catch .ENOENT {
             // An O_TMPFILE file, or one whose names are all gone, linked through its descriptor.
-            guard let fd = nodes.openDescriptor(node) else { throw .ENOENT }
+            // A base file is never linked into storage (a name there would write it): natively a
+            // file whose names are all gone cannot be linked either.
+            guard case .storage(let fd)? = nodes.openDescriptor(node) else { throw .ENOENT }
             (_, entry) = try overlay.link(openFile: fd, as: name, in: parentPath)
         }
         let nodeID = nodes.nodeID(for: entry.identity)
@@ -40,20 +42,20 @@ extension OverlayFileSystem {
         nodes.remember(nodeID, parent: NodeTable.rootID, name: Names.work + Array("/unnamed".utf8), inode: entry.stat.inode,
                        type: entry.stat.fileType)
         reply.grantedLookups.append(nodeID)
-        var open = OpenOut(fileHandle: UInt64(fd))
+        var open = OpenOut(fileHandle: Self.fileHandle(.storage(fd)))
         if passthrough.load(ordering: .relaxed) {
             do {
                 let id = try nodes.acquireBacking(nodeID, source: entry.layerObject) { () throws(Errno) -> Int32 in
                     try FUSEDevice.openBacking(reply.deviceFD, file: fd)
                 }
-                open = OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle,
+                open = OpenOut(fileHandle: Self.fileHandle(.storage(fd)) | Self.passthroughHandle,
                                openFlags: Self.passthroughFlags(writing: true, mode: entry.stat.mode), backingID: id)
             } catch {
                 close(fd)
                 throw error
             }
         }
-        nodes.opened(nodeID, fd: fd)
+        nodes.opened(nodeID, .storage(fd))
         Reply.create(entryOut(nodeID, entry), open, unique: reply.unique, into: &reply.bytes)
     }
 
@@ -108,7 +110,9 @@ extension OverlayFileSystem {
         } else if request.valid.contains(.mtime) {
             change.modificationTime = .set(Timespec(seconds: request.mtime, nanoseconds: Int64(request.mtimeNsec)))
         }
-        let fd = request.valid.contains(.fileHandle) ? Self.descriptor(request.fileHandle) : nil
+        // The kernel sends a handle with a truncation of an open file (ftruncate(2), O_TRUNC),
+        // which is open for writing, so in storage.
+        let fd = request.valid.contains(.fileHandle) ? try Self.storageDescriptor(request.fileHandle) : nil
         do throws(Errno) {
             let path = try nodes.path(of: node)
             // As in GETATTR: a rename in another thread may have just put another object here.
@@ -121,10 +125,11 @@ extension OverlayFileSystem {
             if change.size != nil && fd == nil { throw .ESTALE }
             // Every name of the file is gone; a descriptor open on it still changes it. A FIFO,
             // device or directory has none here, and nothing but its fstat(2) can show it.
-            guard let open = fd ?? nodes.openDescriptor(node) else {
+            guard let open = fd.map(LayerFile.storage) ?? nodes.openDescriptor(node) else {
                 return Attr(try nodes.changeLastStat(of: node) { $0.apply(change) })
             }
-            var stat = try overlay.changeAttributes(openFile: open, change)
+            guard case .storage(let storageFD) = open else { throw .EPERM }
+            var stat = try overlay.changeAttributes(openFile: storageFD, change)
             stat.inode = nodes.inode(of: node) ?? stat.inode
             return Attr(stat)
         }
@@ -132,19 +137,34 @@ extension OverlayFileSystem {
 
     /// WRITE, when passthrough is off for this file. Set-ID bits go first, as natively.
     func write(_ request: WriteIn, _ data: ArraySlice<UInt8>) throws(Errno) -> UInt32 {
-        let fd = Self.descriptor(request.fileHandle)
+        let fd = try Self.storageDescriptor(request.fileHandle)
         if request.killSuidgid { try overlay.dropSetID(openFile: fd) }
         return UInt32(try pwrite(fd, data, offset: Int64(bitPattern: request.offset)))
     }
 
     func copyFileRange(_ request: CopyFileRangeIn) throws(Errno) -> UInt64 {
         UInt64(try copyRange(from: Self.descriptor(request.fileHandleIn), at: Int64(bitPattern: request.offsetIn),
-                             to: Self.descriptor(request.fileHandleOut), at: Int64(bitPattern: request.offsetOut),
+                             to: try Self.storageDescriptor(request.fileHandleOut), at: Int64(bitPattern: request.offsetOut),
                              count: Int(min(request.length, 1 << 30))))
     }
 
-    static func descriptor(_ fileHandle: UInt64) -> Int32 {
-        Int32(truncatingIfNeeded: fileHandle & 0xffff_ffff)
+    /// The file handle of an open `file`: its descriptor number, and whether it is in storage.
+    static func fileHandle(_ file: LayerFile) -> UInt64 {
+        let number = UInt64(UInt32(bitPattern: file.readOnly.rawValue))
+        if case .storage = file { return number | storageHandle }
+        return number
+    }
+
+    /// The descriptor of a file handle, for reading.
+    static func descriptor(_ fileHandle: UInt64) -> Descriptor<ReadOnly> {
+        Descriptor(unchecked: Int32(truncatingIfNeeded: fileHandle & 0xffff_ffff))
+    }
+
+    /// The storage descriptor of a file handle; EBADF for one of a base file, which is open
+    /// for reading only.
+    static func storageDescriptor(_ fileHandle: UInt64) throws(Errno) -> StorageDescriptor {
+        guard fileHandle & storageHandle != 0 else { throw .EBADF }
+        return StorageDescriptor(unchecked: Int32(truncatingIfNeeded: fileHandle & 0xffff_ffff))
     }
 }
 
@@ -153,7 +173,7 @@ struct Created {
     var out: EntryOut
     var path: RelativePath
     var entry: Entry
-    var fd: Int32?
+    var fd: StorageDescriptor?
 }
 
 extension NewObject {

@@ -34,7 +34,7 @@ extension OverlayFileSystem {
             guard nodes.isNode(node, of: entry) else { throw .ESTALE }
             return Attr(entry.stat)
         } catch .ENOENT, .ESTALE {
-            let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)
+            let fd = request.hasFileHandle ? Self.descriptor(request.fileHandle) : nodes.openDescriptor(node)?.readOnly
             // FIFOs, sockets, devices and directories have no descriptor here.
             guard let fd else {
                 do {

@@ -8,17 +8,23 @@ extension OverlayFileSystem {
     static let passthroughHandle: UInt64 = 1 << 32
     /// Set in a file handle opened read-only on a base file under `-o coherent`.
     static let followsCopyUp: UInt64 = 1 << 33
+    /// Set in a file handle whose descriptor is of a storage file: the only kind WRITE,
+    /// FALLOCATE, COPY_FILE_RANGE and a truncation go through (`storageDescriptor`).
+    static let storageHandle: UInt64 = 1 << 34
 
     /// OPEN: the file handle is the descriptor itself. Opening for writing copies the file up.
     func open(_ node: UInt64, _ request: OpenIn, deviceFD: Int32) throws(Errno) -> OpenOut {
         let path = try nodes.path(of: node)
         let flags = request.flags
         let writing = flags & 3 != 0 || flags & 0o1000 != 0  // O_WRONLY/O_RDWR or O_TRUNC
-        let (fd, entry): (Int32, Entry)
+        let (file, entry): (LayerFile, Entry)
         do {
-            (fd, entry) = writing
-                ? try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
-                : try overlay.openForReading(path)
+            if writing {
+                let (fd, found) = try overlay.openForWriting(path, flags: Int32(bitPattern: flags))
+                (file, entry) = (.storage(fd), found)
+            } else {
+                (file, entry) = try overlay.openForReading(path)
+            }
         } catch .EISDIR {
             // The kernel opens only what it knows as a file: a rename has just put a directory
             // under the node's name (a symlink gives ELOOP, which `handle` turns into ESTALE).
@@ -27,16 +33,16 @@ extension OverlayFileSystem {
         }
         if !nodes.isNode(node, of: entry) {
             // Likewise another file: a native open gets the file it looked up, not its successor.
-            close(fd)
+            file.close()
             throw .ESTALE
         }
         do {
-            if writing && request.killSuidgid { try overlay.dropSetID(openFile: fd) }
-            let out = try openOut(node, path, fd: fd, entry, writing: writing, deviceFD: deviceFD)
-            nodes.opened(node, fd: fd)
+            if writing && request.killSuidgid, case .storage(let fd) = file { try overlay.dropSetID(openFile: fd) }
+            let out = try openOut(node, path, file, entry, writing: writing, deviceFD: deviceFD)
+            nodes.opened(node, file)
             return out
         } catch {
-            close(fd)
+            file.close()
             throw error
         }
     }
@@ -50,24 +56,25 @@ extension OverlayFileSystem {
     /// a WRITE that passthrough never sends. So a file with set-ID bits opened for writing gets
     /// FOPEN_DIRECT_IO beside FOPEN_PASSTHROUGH: its reads and writes come to the daemon, whose
     /// WRITE says whether the writer lacks CAP_FSETID, and mmap(2) still maps the backing file.
-    /// `fd` is registered as the backing file itself when `fdIsBacking` (it is open for reading
-    /// and writing on the storage object, as a new file's is).
-    func openOut(_ node: UInt64, _ path: RelativePath, fd: Int32, _ entry: Entry, writing: Bool,
+    /// `file` is registered as the backing file itself when `fdIsBacking` (it is open for
+    /// reading and writing on the storage object, as a new file's is).
+    func openOut(_ node: UInt64, _ path: RelativePath, _ file: LayerFile, _ entry: Entry, writing: Bool,
                  deviceFD: Int32, fdIsBacking: Bool = false) throws(Errno) -> OpenOut {
+        let handle = Self.fileHandle(file)
         if coherent && entry.layer == .base {
-            return OpenOut(fileHandle: UInt64(fd) | Self.followsCopyUp, openFlags: .directIO)
+            return OpenOut(fileHandle: handle | Self.followsCopyUp, openFlags: .directIO)
         }
         guard passthrough.load(ordering: .relaxed) else {
-            return OpenOut(fileHandle: UInt64(fd), openFlags: entry.layer == .base ? .keepCache : [])
+            return OpenOut(fileHandle: handle, openFlags: entry.layer == .base ? .keepCache : [])
         }
         do {
             let id = try nodes.acquireBacking(node, source: entry.layerObject) { () throws(Errno) -> Int32 in
-                if fdIsBacking { return try FUSEDevice.openBacking(deviceFD, file: fd) }
+                if fdIsBacking { return try FUSEDevice.openBacking(deviceFD, file: file.readOnly) }
                 let backing = try overlay.openBackingFile(path, entry)
-                defer { close(backing) }
-                return try FUSEDevice.openBacking(deviceFD, file: backing)
+                defer { backing.close() }
+                return try FUSEDevice.openBacking(deviceFD, file: backing.readOnly)
             }
-            return OpenOut(fileHandle: UInt64(fd) | Self.passthroughHandle,
+            return OpenOut(fileHandle: handle | Self.passthroughHandle,
                            openFlags: Self.passthroughFlags(writing: writing, mode: entry.stat.mode), backingID: id)
         } catch .EBUSY {
             // The node is bound to the base file by opens from before the copy-up. ESTALE
@@ -78,7 +85,7 @@ extension OverlayFileSystem {
         } catch .EPERM {
             Log.warning("the kernel refused FUSE passthrough (it needs CAP_SYS_ADMIN); serving reads from the daemon")
             passthrough.store(false, ordering: .relaxed)
-            return OpenOut(fileHandle: UInt64(fd), openFlags: entry.layer == .base ? .keepCache : [])
+            return OpenOut(fileHandle: handle, openFlags: entry.layer == .base ? .keepCache : [])
         }
     }
 
@@ -99,12 +106,12 @@ extension OverlayFileSystem {
 
     /// Once the node has been copied up, puts its storage copy in place of the base file
     /// behind the handle's descriptor number (dup3), so the handle reads the new data.
-    private func followCopyUp(_ node: UInt64, _ fd: Int32) throws(Errno) {
+    private func followCopyUp(_ node: UInt64, _ fd: Descriptor<ReadOnly>) throws(Errno) {
         let path = try nodes.path(of: node)
         guard let entry = try? overlay.lookup(path), entry.layer == .storage else { return }
         let (copy, _) = try overlay.openForReading(path)
-        defer { close(copy) }
-        try replaceDescriptor(fd, with: copy)
+        defer { copy.close() }
+        try replaceDescriptor(fd, with: copy.readOnly)
     }
 
     func release(_ node: UInt64, fileHandle: UInt64, deviceFD: Int32) {

@@ -169,13 +169,13 @@ public final class OverlayFileSystem: FileSystemHandler {
             do {
                 // FUSE_OPEN_KILL_SUIDGID needs nothing here: CREATE makes a new file or fails
                 // with EEXIST, and never truncates one.
-                open = try openOut(created.out.nodeID, created.path, fd: fd, created.entry,
+                open = try openOut(created.out.nodeID, created.path, .storage(fd), created.entry,
                                    writing: create.flags & 3 != 0, deviceFD: reply.deviceFD, fdIsBacking: true)
             } catch {
                 close(fd)
                 throw error
             }
-            nodes.opened(created.out.nodeID, fd: fd)
+            nodes.opened(created.out.nodeID, .storage(fd))
             Reply.create(created.out, open, unique: unique, into: &reply.bytes)
         case .mknod(let mknod, let name):
             let object: NewObject = mknod.mode & 0o170000 == 0o100000 ? .node(device: 0) : .node(mode: mknod.mode, rdev: mknod.rdev)
@@ -197,7 +197,7 @@ public final class OverlayFileSystem: FileSystemHandler {
             try overlay.removeExtendedAttribute(try nodes.path(of: node), name: name)
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .fallocate(let request):
-            let fd = Self.descriptor(request.fileHandle)
+            let fd = try Self.storageDescriptor(request.fileHandle)
             // With FUSE_HANDLE_KILLPRIV_V2 the kernel leaves dropping set-ID bits on fallocate(2)
             // to us without a KILL_SUIDGID flag: a caller other than root is taken to lack CAP_FSETID.
             if header.uid != 0 { try overlay.dropSetID(openFile: fd) }
@@ -206,7 +206,7 @@ public final class OverlayFileSystem: FileSystemHandler {
             Reply.error(0, unique: unique, into: &reply.bytes)
         case .copyFileRange(let request):
             // As for FALLOCATE: no flag says whether the caller lacks CAP_FSETID.
-            if header.uid != 0 { try overlay.dropSetID(openFile: Self.descriptor(request.fileHandleOut)) }
+            if header.uid != 0 { try overlay.dropSetID(openFile: try Self.storageDescriptor(request.fileHandleOut)) }
             Reply.write(size: UInt32(try copyFileRange(request)), unique: unique, into: &reply.bytes)
         case .unlink(let name):
             try remove(name, in: node, directory: false)

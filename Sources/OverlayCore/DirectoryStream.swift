@@ -85,15 +85,15 @@ extension Overlay {
     private func openDirectory(_ path: RelativePath, _ entry: Entry) throws(Errno) -> DirectoryStream {
         guard entry.stat.fileType == .directory else { throw .ENOTDIR }
         if !entry.merged && (entry.layer == .storage || !meta.hasRecords(below: path)) {
-            let fd = try openat(layer(entry.layer).root, entry.location.bytes, [.directory, .noFollow])
+            let fd = try openat(root(entry.layer), entry.location.bytes, [.directory, .noFollow])
             return DirectoryStream(single: DirectoryReader(owning: fd), hidesMeta: path.isRoot)
         }
         var items: [DirectoryStream.Item] = []
         var seen = Set<[UInt8]>()
         let hidden = meta.deletedNames(in: path)
-        var sources: [(root: Int32, location: RelativePath, isBase: Bool)] = []
-        if entry.layer == .storage || entry.merged { sources.append((storage.root, path, false)) }
-        if let basePath = entry.merged || entry.layer == .base ? entry.basePath : nil { sources.append((base.root, basePath, true)) }
+        var sources: [(root: Descriptor<ReadOnly>, location: RelativePath, isBase: Bool)] = []
+        if entry.layer == .storage || entry.merged { sources.append((storage.root.readOnly, path, false)) }
+        if let basePath = entry.merged || entry.layer == .base ? entry.basePath : nil { sources.append((base.root.readOnly, basePath, true)) }
         for source in sources {
             let reader = DirectoryReader(owning: try openat(source.root, source.location.bytes, [.directory, .noFollow]))
             while let item = try reader.next() {

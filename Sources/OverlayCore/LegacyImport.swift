@@ -41,9 +41,9 @@ public struct LegacyImport {
         } catch {
             throw .io("opening the storage directory", error)
         }
-        let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try open(storage, [.path, .directory]) }
+        let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try StorageDescriptor.openRoot(storage) }
         defer { close(root) }
-        let baseRoot = try Self.opening(base, "opening the base") { () throws(Errno) in try open(base, [.path, .directory]) }
+        let baseRoot = try Self.opening(base, "opening the base") { () throws(Errno) in try BaseDescriptor.openRoot(base) }
         defer { close(baseRoot) }
         let device = try Self.io("looking at the storage directory") { () throws(Errno) in try fstat(root).device }
 
@@ -69,13 +69,13 @@ public struct LegacyImport {
         files.sort { $0.directory.bytes.lexicographicallyPrecedes($1.directory.bytes) }
     }
 
-    private mutating func read(_ path: RelativePath, in directory: RelativePath, root: Int32, baseRoot: Int32, oldBase: String) throws(LegacyImportError) {
+    private mutating func read(_ path: RelativePath, in directory: RelativePath, root: StorageDescriptor, baseRoot: BaseDescriptor, oldBase: String) throws(LegacyImportError) {
         let bytes = try Self.io("reading \(display(path))") { () throws(Errno) in
-            let fd = FileDescriptor(owning: try openat(root, path.bytes, [.noFollow, .nonBlocking]))
-            guard try fstat(fd.rawValue).fileType == .regular else { throw Errno.EISDIR }
+            let fd = OwnedDescriptor(owning: try openat(root, path.bytes, [.noFollow, .nonBlocking]))
+            guard try fstat(fd.descriptor).fileType == .regular else { throw Errno.EISDIR }
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-            while case let count = try MinifoSystem.read(fd.rawValue, into: &chunk), count > 0 {
+            while case let count = try MinifoSystem.read(fd.descriptor.rawValue, into: &chunk), count > 0 {
                 bytes += chunk[..<count]
             }
             return bytes
@@ -114,7 +114,7 @@ public struct LegacyImport {
     /// are imported again (changing nothing) and removed by the next run.
     public func convert(backup: String) throws(LegacyImportError) -> Summary {
         try writeBackup(backup)
-        let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try open(storage, [.path, .directory]) }
+        let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try StorageDescriptor.openRoot(storage) }
         defer { close(root) }
         var summary = Summary()
         if rootIsConverted {
@@ -126,8 +126,8 @@ public struct LegacyImport {
         for file in files where !file.directory.isRoot {
             try Self.io("removing \(display(file.directory.appending(Names.meta)))") { () throws(Errno) in
                 try removeName(root, file.directory.appending(Names.meta).bytes, directory: false)
-                let directory = FileDescriptor(owning: try openat(root, file.directory.bytes, [.directory, .noFollow]))
-                try synchronize(directory.rawValue)
+                let directory = OwnedDescriptor(owning: try openat(root, file.directory.bytes, [.directory, .noFollow]))
+                try synchronize(directory.descriptor)
             }
         }
         summary.files = files.count
@@ -135,7 +135,7 @@ public struct LegacyImport {
     }
 
     /// Builds the new META file in the work directory and renames it over the legacy root one.
-    private func buildAside(root: Int32, _ summary: inout Summary) throws(LegacyImportError) {
+    private func buildAside(root: StorageDescriptor, _ summary: inout Summary) throws(LegacyImportError) {
         let aside = Names.work + Array("/legacy-import".utf8)
         try Self.io("preparing \(display(RelativePath(bytes: aside)))") { () throws(Errno) in
             do throws(Errno) { try makeDirectory(root, Names.work, mode: 0o700) } catch .EEXIST {}
@@ -181,7 +181,7 @@ public struct LegacyImport {
     private func writeBackup(_ backup: String) throws(LegacyImportError) {
         let parent = backup.split(separator: "/").dropLast().joined(separator: "/")
         let parentRoot = try Self.opening("/" + parent, "opening \("/" + parent)") { () throws(Errno) in
-            try open("/" + parent, [.path, .directory])
+            try Descriptor<OutsideLayers>.openRoot("/" + parent)
         }
         defer { close(parentRoot) }
         let name = Array(backup.split(separator: "/").last.map(String.init)?.utf8 ?? "".utf8)
@@ -193,31 +193,31 @@ public struct LegacyImport {
             throw .io("creating the backup directory \(backup)", error)
         }
         try Self.io("writing the backup in \(backup)") { () throws(Errno) in
-            let backupRoot = FileDescriptor(owning: try openat(parentRoot, name, [.path, .directory, .noFollow]))
+            let backupRoot = OwnedDescriptor(owning: try openat(parentRoot, name, [.path, .directory, .noFollow]))
             for file in files {
                 var directory: [UInt8] = []
                 if !file.directory.isRoot {
                     for component in file.directory.bytes.split(separator: 0x2F) {
                         directory += (directory.isEmpty ? [] : [0x2F]) + component
-                        do throws(Errno) { try makeDirectory(backupRoot.rawValue, directory, mode: 0o700) } catch .EEXIST {}
+                        do throws(Errno) { try makeDirectory(backupRoot.descriptor, directory, mode: 0o700) } catch .EEXIST {}
                     }
                 }
                 let path = directory.isEmpty ? Names.meta : directory + [0x2F] + Names.meta
-                let fd = FileDescriptor(owning: try openat(backupRoot.rawValue, path, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600))
-                try writeAll(fd.rawValue, file.bytes, offset: 0)
-                try synchronize(fd.rawValue)
+                let fd = OwnedDescriptor(owning: try openat(backupRoot.descriptor, path, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600))
+                try writeAll(fd.descriptor, file.bytes, offset: 0)
+                try synchronize(fd.descriptor)
             }
-            try syncTree(backupRoot.rawValue, [0x2E])
-            let parentDirectory = FileDescriptor(owning: try openat(parentRoot, [0x2E], [.directory]))
-            try synchronize(parentDirectory.rawValue)
+            try syncTree(backupRoot.descriptor, [0x2E])
+            let parentDirectory = OwnedDescriptor(owning: try openat(parentRoot, [0x2E], [.directory]))
+            try synchronize(parentDirectory.descriptor)
         }
     }
 
     /// fsync of a directory and every directory below it, so the backup is durable before
     /// anything is removed.
-    private func syncTree(_ root: Int32, _ path: [UInt8]) throws(Errno) {
+    private func syncTree(_ root: Descriptor<OutsideLayers>, _ path: [UInt8]) throws(Errno) {
         let reader = DirectoryReader(owning: try openat(root, path, [.directory, .noFollow]))
-        try synchronize(reader.fd)
+        try synchronize(reader.descriptor)
         while let entry = try reader.next() {
             if !entry.isDotOrDotDot, try lstatat(root, path + [0x2F] + entry.name).fileType == .directory {
                 try syncTree(root, path + [0x2F] + entry.name)
@@ -229,7 +229,7 @@ public struct LegacyImport {
         path.isRoot ? storage : storage + "/" + path.description
     }
 
-    private static func store(storageRoot: Int32, base: String) throws(LegacyImportError) -> MetaStore {
+    private static func store(storageRoot: StorageDescriptor, base: String) throws(LegacyImportError) -> MetaStore {
         do {
             return try MetaStore(storageRoot: storageRoot, basePath: base)
         } catch .baseMismatch(let recorded, _) {

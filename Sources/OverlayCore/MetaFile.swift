@@ -3,7 +3,7 @@ import MinifoSystem
 /// The open META file, as the store appends to it.
 struct MetaFile {
     /// Opened with O_APPEND; owned.
-    var fd: Int32
+    var fd: StorageDescriptor
     /// The end of the last whole record, where the next one goes.
     var size: Int64
     /// Records after the header, live or superseded.

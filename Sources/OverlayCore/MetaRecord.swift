@@ -94,7 +94,7 @@ struct StorageCondition: Equatable, Sendable {
     static let always = StorageCondition(kind: .always, path: .root, inode: 0)
 
     /// Whether the storage tree below `storageRoot` shows that the operation happened.
-    func isMet(storageRoot: Int32) -> Bool {
+    func isMet(storageRoot: StorageDescriptor) -> Bool {
         let current = (try? lstatat(storageRoot, path.relativePath.bytes))?.inode
         switch kind {
         case .always: return true

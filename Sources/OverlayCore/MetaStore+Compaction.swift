@@ -8,7 +8,7 @@ extension MetaStore {
 
     /// Writes a file holding `index` for `base` and renames it over the current one: built as
     /// the temporary file, fsynced, then renamed. The caller fsyncs the root afterwards.
-    static func rewrite(_ index: MetaIndex, base: [UInt8], storageRoot: Int32) throws(Errno) -> MetaFile {
+    static func rewrite(_ index: MetaIndex, base: [UInt8], storageRoot: StorageDescriptor) throws(Errno) -> MetaFile {
         do {
             try removeName(storageRoot, temporaryFileName, directory: false)
         } catch .ENOENT {}
@@ -33,9 +33,9 @@ extension MetaStore {
     }
 
     /// fsync(2) of the storage root, so that a rename in it is durable.
-    static func syncDirectory(_ storageRoot: Int32) throws(Errno) {
-        let fd = FileDescriptor(owning: try openat(storageRoot, [0x2E], [.directory]))
-        try synchronize(fd.rawValue)
+    static func syncDirectory(_ storageRoot: StorageDescriptor) throws(Errno) {
+        let fd = OwnedDescriptor(owning: try openat(storageRoot, [0x2E], [.directory]))
+        try synchronize(fd.descriptor)
     }
 }
 
@@ -45,7 +45,7 @@ extension MetaStore.State {
         file.records - index.liveRecords > max(1024, 2 * index.liveRecords)
     }
 
-    mutating func compact(storageRoot: Int32) throws(Errno) {
+    mutating func compact(storageRoot: StorageDescriptor) throws(Errno) {
         let compacted = try MetaStore.rewrite(index, base: base, storageRoot: storageRoot)
         close(file.fd)
         file = compacted
@@ -54,7 +54,7 @@ extension MetaStore.State {
 
     /// Compacts when dead records have piled up. A failure leaves the file as it was: the
     /// change that triggered it is recorded already, so it is logged and retried later.
-    mutating func compactIfNeeded(storageRoot: Int32) {
+    mutating func compactIfNeeded(storageRoot: StorageDescriptor) {
         guard needsCompaction, file.records >= compactionRetry else { return }
         do {
             try compact(storageRoot: storageRoot)

@@ -27,7 +27,7 @@ extension MetaStore {
     /// Reads the META file in the storage root without changing it; nil when there is none
     /// (or it is empty). A damaged header is `.corrupt`. Damaged records are skipped: reading
     /// goes on at the next well-framed record, and each skipped stretch is listed.
-    public static func inspect(storageRoot: Int32) throws(MetaError) -> MetaInspection? {
+    public static func inspect(storageRoot: StorageDescriptor) throws(MetaError) -> MetaInspection? {
         guard let bytes = try readFile(storageRoot: storageRoot) else { return nil }
         var index = MetaIndex()
         return try scan(bytes, into: &index)
@@ -36,7 +36,7 @@ extension MetaStore {
     /// Rewrites the META file with every valid record and nothing else (compacted), dropping
     /// damaged ones, and returns what the file held before. The storage must not be in use.
     /// A damaged header cannot be salvaged: the base it named is unknown.
-    public static func salvage(storageRoot: Int32) throws(MetaError) -> MetaInspection? {
+    public static func salvage(storageRoot: StorageDescriptor) throws(MetaError) -> MetaInspection? {
         guard let bytes = try readFile(storageRoot: storageRoot) else { return nil }
         var index = MetaIndex()
         let inspection = try scan(bytes, into: &index)
@@ -50,8 +50,8 @@ extension MetaStore {
         return inspection
     }
 
-    private static func readFile(storageRoot: Int32) throws(MetaError) -> [UInt8]? {
-        let fd: Int32
+    private static func readFile(storageRoot: StorageDescriptor) throws(MetaError) -> [UInt8]? {
+        let fd: StorageDescriptor
         do {
             fd = try openat(storageRoot, fileName, [.noFollow, .nonBlocking])
         } catch .ENOENT {
@@ -59,13 +59,13 @@ extension MetaStore {
         } catch {
             throw .io(error, "opening \(displayName) in the storage directory")
         }
-        let owned = FileDescriptor(owning: fd)
+        let owned = OwnedDescriptor(owning: fd)
         do throws(Errno) {
-            guard try fstat(owned.rawValue).fileType == .regular else { throw .EINVAL }
+            guard try fstat(owned.descriptor).fileType == .regular else { throw .EINVAL }
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 256 * 1024)
             while true {
-                let count = try pread(owned.rawValue, into: &chunk, count: chunk.count, offset: Int64(bytes.count))
+                let count = try pread(owned.descriptor, into: &chunk, count: chunk.count, offset: Int64(bytes.count))
                 if count == 0 { break }
                 bytes.append(contentsOf: chunk[0..<count])
             }

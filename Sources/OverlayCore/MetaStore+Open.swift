@@ -8,9 +8,9 @@ extension MetaStore {
     /// Damage followed by a valid record is `corrupt`, and the file is left untouched.
     /// With `readOnly` nothing is written: a missing file reads as empty and a torn tail is
     /// only skipped.
-    static func open(storageRoot: Int32, base: [UInt8], force: Bool, readOnly: Bool,
+    static func open(storageRoot: StorageDescriptor, base: [UInt8], force: Bool, readOnly: Bool,
                      into index: inout MetaIndex) throws(MetaError) -> (MetaFile, [String]) {
-        let empty = MetaFile(fd: -1, size: 0, records: 0)
+        let empty = MetaFile(fd: .none, size: 0, records: 0)
         if !readOnly {
             do {
                 try removeName(storageRoot, temporaryFileName, directory: false)
@@ -19,7 +19,7 @@ extension MetaStore {
                 throw .io(error, "removing the \(displayName).tmp an interrupted compaction left")
             }
         }
-        let fd: Int32
+        let fd: StorageDescriptor
         do {
             fd = try openat(storageRoot, fileName, readOnly ? [.noFollow, .nonBlocking] : [.readWrite, .append, .noFollow, .nonBlocking])
         } catch .ENOENT {
@@ -28,7 +28,7 @@ extension MetaStore {
         } catch {
             throw .io(error, "opening \(displayName) in the storage directory")
         }
-        let owned = FileDescriptor(owning: fd)
+        let owned = OwnedDescriptor(owning: fd)
         let bytes: [UInt8]
         do throws(Errno) {
             guard try fstat(fd).fileType == .regular else { throw .EINVAL }
@@ -92,7 +92,7 @@ extension MetaStore {
     }
 
     /// Writes a new file holding `index` and puts it in place, durably.
-    private static func create(storageRoot: Int32, base: [UInt8], index: MetaIndex) throws(MetaError) -> MetaFile {
+    private static func create(storageRoot: StorageDescriptor, base: [UInt8], index: MetaIndex) throws(MetaError) -> MetaFile {
         do throws(Errno) {
             let file = try rewrite(index, base: base, storageRoot: storageRoot)
             do {
@@ -108,7 +108,7 @@ extension MetaStore {
     }
 
     /// The whole file, read from its start.
-    private static func readAll(_ fd: Int32) throws(Errno) -> [UInt8] {
+    private static func readAll(_ fd: StorageDescriptor) throws(Errno) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Int(try fstat(fd).size))
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)

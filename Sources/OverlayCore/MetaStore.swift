@@ -20,7 +20,7 @@ public final class MetaStore: Sendable {
     public let warnings: [String]
 
     /// O_PATH descriptor of the storage root, owned by the caller.
-    let storageRoot: Int32
+    let storageRoot: StorageDescriptor
     /// Opened for a read-only mount or an inspection: nothing is ever written.
     let readOnly: Bool
     /// Held for every query and change, across the write(2) of an append and a whole
@@ -45,7 +45,7 @@ public final class MetaStore: Sendable {
     /// `force` adopts a file made for another base, rewriting its header. `storageRoot` (an
     /// O_PATH descriptor is enough) must stay open as long as the store is used.
     /// `readOnly` (for a read-only mount) writes nothing, not even a missing file's header.
-    public init(storageRoot: Int32, basePath: String, force: Bool = false, readOnly: Bool = false) throws(MetaError) {
+    public init(storageRoot: StorageDescriptor, basePath: String, force: Bool = false, readOnly: Bool = false) throws(MetaError) {
         let base = Array(basePath.utf8)
         guard MetaFormat.isValidBase(base) else { throw .io(.EINVAL, "the base path \(basePath) is not absolute") }
         var index = MetaIndex()
@@ -167,7 +167,7 @@ public final class MetaStore: Sendable {
     /// nothing was written since the last one (or ever, on a read-only mount).
     public func sync() throws(Errno) {
         try state.withLock { (state) throws(Errno) in
-            guard state.file.fd >= 0, state.file.size != state.syncedSize else { return }
+            guard state.file.fd.rawValue >= 0, state.file.size != state.syncedSize else { return }
             try synchronize(state.file.fd, dataOnly: true)
             state.syncedSize = state.file.size
         }

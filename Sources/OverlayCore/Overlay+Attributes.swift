@@ -19,7 +19,7 @@ extension Overlay {
     /// SETATTR. A change of mode, owner or times to an object still in the base is recorded
     /// in META and its data is not copied; any other change copies the object up and applies
     /// there. `fd`, when the caller has the file open for writing, is used for the size change.
-    public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: Int32?) throws(Errno) -> Entry {
+    public func changeAttributes(_ path: RelativePath, _ change: AttributeChange, fd: StorageDescriptor?) throws(Errno) -> Entry {
         let recorded = change.size != nil ? false : try recordingInMeta(path) { (entry) throws(Errno) in
             var recorded = meta.attributes(path) ?? MetaAttributes()
             if let mode = change.mode { recorded.mode = (entry.stat.mode & 0o170000) | (mode & 0o7777) }
@@ -59,11 +59,9 @@ extension Overlay {
         return try lookup(path)
     }
 
-    /// SETATTR of a file the mount no longer names, through a descriptor open on it, as
-    /// fchmod(2) and the like change an unlinked file natively. A base file stays as it is:
-    /// EPERM.
-    public func changeAttributes(openFile fd: Int32, _ change: AttributeChange) throws(Errno) -> FileStat {
-        guard try fstat(fd).device == storage.device else { throw .EPERM }
+    /// SETATTR of a storage file the mount no longer names, through a descriptor open on it,
+    /// as fchmod(2) and the like change an unlinked file natively.
+    public func changeAttributes(openFile fd: StorageDescriptor, _ change: AttributeChange) throws(Errno) -> FileStat {
         if change.uid != nil || change.gid != nil {
             try changeOwner(fd, [], uid: change.uid ?? UInt32.max, gid: change.gid ?? UInt32.max)
         }
@@ -78,7 +76,7 @@ extension Overlay {
 
     /// Clears set-ID bits as `Permissions.droppingSetID` does, on a storage file open for
     /// writing: before a write or allocation by a caller without CAP_FSETID.
-    public func dropSetID(openFile fd: Int32) throws(Errno) {
+    public func dropSetID(openFile fd: StorageDescriptor) throws(Errno) {
         let mode = try fstat(fd).mode
         let dropped = Permissions.droppingSetID(mode)
         if dropped != mode { try changeMode(fd, mode: dropped & 0o7777) }

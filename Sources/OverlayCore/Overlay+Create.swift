@@ -18,7 +18,7 @@ extension Overlay {
     /// the work directory, given its owner and mode, and only then renamed into place, so no
     /// one sees it, even after a crash, with another owner or mode.
     public func create(_ name: some Collection<UInt8>, in parent: RelativePath, _ object: NewObject,
-                       mode: UInt32, caller: Caller) throws(Errno) -> (RelativePath, Entry, fd: Int32?) {
+                       mode: UInt32, caller: Caller) throws(Errno) -> (RelativePath, Entry, fd: StorageDescriptor?) {
         if name.count > 255 { throw .ENAMETOOLONG }
         guard Names.isValid(name) else { throw .EINVAL }
         if Names.isMeta(name, in: parent) { throw .EPERM }
@@ -33,7 +33,7 @@ extension Overlay {
         var mode = mode
         if case .directory = object, setGroup { mode |= 0o2000 }
         let temporary = try workName()
-        var fd: Int32?
+        var fd: StorageDescriptor?
         switch object {
         case .file(let flags):
             let open = OpenFlags(rawValue: flags & ~(0o100 | 0o200 | 3)).union([.readWrite, .create, .exclusive, .noFollow])
@@ -73,7 +73,7 @@ extension Overlay {
     }
 
     /// Opens `path` for writing (or reading and writing), copying it up first.
-    public func openForWriting(_ path: RelativePath, flags: Int32) throws(Errno) -> (fd: Int32, entry: Entry) {
+    public func openForWriting(_ path: RelativePath, flags: Int32) throws(Errno) -> (fd: StorageDescriptor, entry: Entry) {
         let entry = try lookup(path)
         switch entry.stat.fileType {
         case .directory: throw .EISDIR
@@ -88,7 +88,7 @@ extension Overlay {
 
     /// TMPFILE: an unnamed file in storage, owned by the caller, for open(2) with O_TMPFILE in
     /// the directory `parent`. It gets a name only if LINK gives it one (`link(openFile:)`).
-    public func createUnnamed(in parent: RelativePath, flags: Int32, mode: UInt32, caller: Caller) throws(Errno) -> (fd: Int32, Entry) {
+    public func createUnnamed(in parent: RelativePath, flags: Int32, mode: UInt32, caller: Caller) throws(Errno) -> (fd: StorageDescriptor, Entry) {
         let directory = try lookup(parent)
         guard directory.stat.fileType == .directory else { throw .ENOTDIR }
         let group = directory.stat.mode & 0o2000 != 0 ? directory.stat.gid : caller.gid
@@ -105,7 +105,7 @@ extension Overlay {
     }
 
     /// LINK of an open file that has no name in storage (O_TMPFILE).
-    public func link(openFile fd: Int32, as name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
+    public func link(openFile fd: StorageDescriptor, as name: some Collection<UInt8>, in parent: RelativePath) throws(Errno) -> (RelativePath, Entry) {
         if name.count > 255 { throw .ENAMETOOLONG }
         guard Names.isValid(name) else { throw .EINVAL }
         if Names.isMeta(name, in: parent) { throw .EPERM }
@@ -151,7 +151,7 @@ extension Overlay {
 
     /// The entry of a storage file open as `fd` that has nothing recorded in META and is
     /// known by one name, `location`: a file just made.
-    private func storageFileEntry(_ fd: Int32, location: RelativePath) throws(Errno) -> Entry {
+    private func storageFileEntry(_ fd: StorageDescriptor, location: RelativePath) throws(Errno) -> Entry {
         var stat = try fstat(fd)
         stat.inode = inodes.number(device: stat.device, inode: stat.inode, in: .storage)
         return Entry(layer: .storage, stat: stat, layerObject: stat.inode, location: location, basePath: nil, merged: false)

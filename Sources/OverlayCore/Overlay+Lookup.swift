@@ -147,8 +147,8 @@ extension Overlay {
 
     /// The object at `path` in the layer `root`, statted by name from `directory` (a descriptor
     /// of the layer's directory at that path) when it holds it.
-    private func statIfPresent(_ root: Int32, _ path: RelativePath,
-                               from directory: (fd: Int32, path: RelativePath)? = nil) throws(Errno) -> FileStat? {
+    private func statIfPresent<Tree>(_ root: Descriptor<Tree>, _ path: RelativePath,
+                                     from directory: (fd: Descriptor<Tree>, path: RelativePath)? = nil) throws(Errno) -> FileStat? {
         do {
             if let directory, let name = path.entryName(in: directory.path) {
                 return try lstatat(directory.fd, name)

@@ -6,10 +6,10 @@ import MinifoSystem
 /// directory, fstatat, close).
 public final class OpenedDirectory {
     let path: RelativePath
-    let storage: Int32?
-    let base: (fd: Int32, path: RelativePath)?
+    let storage: StorageDescriptor?
+    let base: (fd: BaseDescriptor, path: RelativePath)?
 
-    init(path: RelativePath, storage: Int32?, base: (fd: Int32, path: RelativePath)?) {
+    init(path: RelativePath, storage: StorageDescriptor?, base: (fd: BaseDescriptor, path: RelativePath)?) {
         self.path = path
         self.storage = storage
         self.base = base
@@ -24,10 +24,9 @@ public final class OpenedDirectory {
 extension Overlay {
     /// Opens the directory at `path` in each layer that has it, for `lookup(_:in:)`.
     public func openForLookups(_ path: RelativePath) -> OpenedDirectory {
-        let flags: OpenFlags = [.path, .directory, .noFollow]
-        let storageFD = uncopiedState(path).known ? nil : try? openat(storage.root, path.bytes, flags)
+        let storageFD = uncopiedState(path).known ? nil : try? openat(storage.root, path.bytes, [.path, .directory, .noFollow])
         let basePath = self.basePath(of: path)
-        let baseFD = basePath.flatMap { try? openat(base.root, $0.bytes, flags) }
+        let baseFD = basePath.flatMap { try? openat(base.root, $0.bytes, [.path, .directory, .noFollow]) }
         return OpenedDirectory(path: path, storage: storageFD, base: baseFD.map { ($0, basePath!) })
     }
 

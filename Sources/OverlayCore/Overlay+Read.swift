@@ -2,31 +2,33 @@ import MinifoSystem
 
 extension Overlay {
     /// Opens the file at `path` for reading, from the layer that holds it.
-    public func openForReading(_ path: RelativePath) throws(Errno) -> (fd: Int32, entry: Entry) {
+    public func openForReading(_ path: RelativePath) throws(Errno) -> (file: LayerFile, entry: Entry) {
         let entry = try lookup(path)
         switch entry.stat.fileType {
         case .directory: throw .EISDIR
         case .symlink: throw .ELOOP
         default: break
         }
-        let root = layer(entry.layer).root
-        let fd: Int32
+        let bytes = entry.location.bytes
+        let file: LayerFile
         do {
             // O_NOATIME keeps reads through the mount from touching the base's access times.
-            fd = try openat(root, entry.location.bytes, [.noFollow, .noAccessTime, .nonBlocking])
+            file = entry.layer == .base ? .base(try openat(base.root, bytes, [.noFollow, .noAccessTime, .nonBlocking]))
+                                        : .storage(try openat(storage.root, bytes, [.noFollow, .noAccessTime, .nonBlocking]))
         } catch .EPERM {
-            fd = try openat(root, entry.location.bytes, [.noFollow, .nonBlocking])
+            file = entry.layer == .base ? .base(try openat(base.root, bytes, [.noFollow, .nonBlocking]))
+                                        : .storage(try openat(storage.root, bytes, [.noFollow, .nonBlocking]))
         }
-        return (fd, entry)
+        return (file, entry)
     }
 
     /// A descriptor for FUSE passthrough to read and write the file at `path` through: the
     /// storage copy read-write, or the base file read-only.
-    public func openBackingFile(_ path: RelativePath, _ entry: Entry) throws(Errno) -> Int32 {
+    public func openBackingFile(_ path: RelativePath, _ entry: Entry) throws(Errno) -> LayerFile {
         if entry.layer == .storage {
-            return try openat(storage.root, entry.location.bytes, [.readWrite, .noFollow, .nonBlocking])
+            return .storage(try openat(storage.root, entry.location.bytes, [.readWrite, .noFollow, .nonBlocking]))
         }
-        return try openForReading(path).fd
+        return try openForReading(path).file
     }
 
     /// The target of the symlink at `path`.
@@ -37,7 +39,7 @@ extension Overlay {
     /// The target of the symlink `entry` (from `lookup`).
     public func readLink(_ entry: Entry) throws(Errno) -> [UInt8] {
         guard entry.stat.fileType == .symlink else { throw .EINVAL }
-        return try readlinkat(layer(entry.layer).root, entry.location.bytes)
+        return try readlinkat(root(entry.layer), entry.location.bytes)
     }
 
     /// An extended attribute's value; with `capacity` 0 only its size. A base object shows the
@@ -50,7 +52,7 @@ extension Overlay {
             if capacity < value.count { throw .ERANGE }
             return (value.count, value)
         }
-        return try ExtendedAttributes.get(layer(entry.layer).root, entry.location.bytes, name: name, capacity: capacity)
+        return try ExtendedAttributes.get(root(entry.layer), entry.location.bytes, name: name, capacity: capacity)
     }
 
     /// The NUL-separated list of extended attribute names; with `capacity` 0 only its size.
@@ -58,7 +60,7 @@ extension Overlay {
         let entry = try lookup(path)
         let overrides = entry.layer == .base ? meta.xattrOverrides(path) : [:]
         if overrides.isEmpty {
-            return try ExtendedAttributes.list(layer(entry.layer).root, entry.location.bytes, capacity: capacity)
+            return try ExtendedAttributes.list(root(entry.layer), entry.location.bytes, capacity: capacity)
         }
         var names: [UInt8] = []
         var listed = Set<[UInt8]>()

@@ -4,11 +4,11 @@ import Synchronization
 /// The merged view of a base and a storage directory, addressed by relative path.
 /// Knows nothing of FUSE; every failure is an `Errno` the caller can hand back unchanged.
 public final class Overlay: Sendable {
-    public let base: Layer
-    public let storage: Layer
+    public let base: Layer<BaseTree>
+    public let storage: Layer<StorageTree>
     /// O_PATH descriptor of the storage's work directory (`Names.work`), where new objects and
     /// copies are built: one call each, without resolving its path; -1 when read-only.
-    let work: Int32
+    let work: StorageDescriptor
     /// The record of what storage files cannot express: deletions, renames, inode numbers.
     public let meta: MetaStore
     let inodes: InodeNumbers
@@ -28,8 +28,8 @@ public final class Overlay: Sendable {
     /// `readOnly` (a read-only mount) leaves storage exactly as it is.
     public init(base basePath: String, storage storagePath: String, adoptBase: Bool = false, readOnly: Bool = false) throws(OverlayError) {
         do {
-            base = try Layer(kind: .base, path: basePath)
-            storage = try Layer(kind: .storage, path: storagePath)
+            base = try Layer(path: basePath)
+            storage = try Layer(path: storagePath)
         } catch {
             throw .layer(error)
         }
@@ -41,7 +41,7 @@ public final class Overlay: Sendable {
         }
         inodes = InodeNumbers(baseDevice: base.device)
         if readOnly {
-            work = -1
+            work = .none
         } else {
             do {
                 work = try Self.openWorkDirectory(storage.root)
@@ -68,7 +68,7 @@ public final class Overlay: Sendable {
     }
 
     /// Creates the work directory if missing, and opens it.
-    private static func openWorkDirectory(_ storageRoot: Int32) throws(Errno) -> Int32 {
+    private static func openWorkDirectory(_ storageRoot: StorageDescriptor) throws(Errno) -> StorageDescriptor {
         do {
             try makeDirectory(storageRoot, Names.work, mode: 0o700)
         } catch .EEXIST {
@@ -86,7 +86,7 @@ public final class Overlay: Sendable {
     }
 
     /// Removes a storage object and everything below it.
-    func removeTree(_ dir: Int32, _ path: [UInt8]) throws(Errno) {
+    func removeTree(_ dir: StorageDescriptor, _ path: [UInt8]) throws(Errno) {
         do {
             try removeName(dir, path, directory: false)
         } catch .EISDIR {
@@ -100,13 +100,14 @@ public final class Overlay: Sendable {
     }
 
     deinit {
-        if work >= 0 { close(work) }
+        if work.rawValue >= 0 { close(work) }
         close(base.root)
         close(storage.root)
     }
 
-    func layer(_ kind: LayerKind) -> Layer {
-        kind == .base ? base : storage
+    /// The root of the layer `kind`, for reading.
+    func root(_ kind: LayerKind) -> Descriptor<ReadOnly> {
+        kind == .base ? base.root.readOnly : storage.root.readOnly
     }
 }
 

@@ -105,7 +105,7 @@ public struct ChangeExport {
         member.gid = stat.gid
         member.modificationTime = stat.modificationTime
         member.xattrs = try xattrs(path)
-        var data: FileDescriptor?
+        var data: OwnedDescriptor<ReadOnly>?
         switch stat.fileType {
         case .regular:
             if stat.linkCount > 1, let first = linked[stat.inode] {
@@ -114,7 +114,7 @@ public struct ChangeExport {
             } else {
                 if stat.linkCount > 1 { linked[stat.inode] = path.bytes }
                 member.size = stat.size
-                data = FileDescriptor(owning: try overlay.openForReading(path).fd)
+                data = OwnedDescriptor(owning: try overlay.openForReading(path).file.readOnly)
             }
         case .directory: member.kind = .directory
         case .symlink:
@@ -129,7 +129,7 @@ public struct ChangeExport {
             warnings.append("\(TextFormatting.path(path)) is a socket, which a tar archive cannot hold; left out")
             return
         }
-        try entry(member, data: data?.rawValue)
+        try entry(member, data: data?.descriptor)
         written.insert(path)
     }
 
@@ -139,7 +139,7 @@ public struct ChangeExport {
     }
 
     /// Writes a member, preceded in an OCI layer by the parent directories not written yet.
-    private mutating func entry(_ member: TarEntry, data: Int32? = nil) throws(Errno) {
+    private mutating func entry(_ member: TarEntry, data: Descriptor<ReadOnly>? = nil) throws(Errno) {
         if format == .oci, let parent = RelativePath(bytes: member.path).parent, !parent.isRoot, !written.contains(parent) {
             var missing: [RelativePath] = []
             var directory: RelativePath? = parent

@@ -63,11 +63,11 @@ public struct DiffFormat {
         guard change.kind != .metadata, change.kind != .opaque || d.type else { return }
         if change.kind == .renamed && !d.data && !d.type { return }
         let old = change.kind == .created ? nil : change.before.flatMap { (stat) -> LayerObject? in
-            change.basePath.map { LayerObject(root: storage.overlay.base.root, path: $0, stat: stat) }
+            change.basePath.map { LayerObject(root: storage.overlay.base.root.readOnly, path: $0, stat: stat) }
         }
         let new = change.after.flatMap { (stat) -> LayerObject? in
-            if let path = change.storagePath { return LayerObject(root: storage.overlay.storage.root, path: path, stat: stat) }
-            return change.basePath.map { LayerObject(root: storage.overlay.base.root, path: $0, stat: stat) }
+            if let path = change.storagePath { return LayerObject(root: storage.overlay.storage.root.readOnly, path: path, stat: stat) }
+            return change.basePath.map { LayerObject(root: storage.overlay.base.root.readOnly, path: $0, stat: stat) }
         }
         let oldType = old?.stat.fileType, newType = new?.stat.fileType
         if oldType == .symlink || newType == .symlink {
@@ -123,7 +123,7 @@ private struct FileSummary: CustomStringConvertible {
         var offset: Int64 = 0
         var binary = file.stat.size > DiffFormat.textLimit
         while true {
-            let count = try pread(fd.rawValue, into: &buffer, count: buffer.count, offset: offset)
+            let count = try pread(fd.descriptor, into: &buffer, count: buffer.count, offset: offset)
             if count == 0 { break }
             let chunk = buffer[0..<count]
             hash.update(chunk)

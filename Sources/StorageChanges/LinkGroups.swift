@@ -30,7 +30,7 @@ struct LinkGroups {
                 let stat = try lstatat(storage, path.bytes)
                 // Any object but a directory can be hard-linked, and so have a shared copy.
                 if let inode = UInt64(String(decoding: entry.name, as: UTF8.self)), stat.fileType != .directory {
-                    copies[inode] = LayerObject(root: storage, path: path, stat: stat)
+                    copies[inode] = LayerObject(root: storage.readOnly, path: path, stat: stat)
                 } else {
                     strays.append(path)
                 }
@@ -43,7 +43,7 @@ struct LinkGroups {
 
     /// Walks the base for non-directories with these inode numbers, by the numbers directory
     /// entries carry, and stops once every file's link count is found.
-    private static func baseNames(_ base: Layer, of inodes: Set<UInt64>) throws(Errno) -> [UInt64: [RelativePath]] {
+    private static func baseNames(_ base: Layer<BaseTree>, of inodes: Set<UInt64>) throws(Errno) -> [UInt64: [RelativePath]] {
         var found: [UInt64: [RelativePath]] = [:]
         var remaining: [UInt64: UInt64] = [:]
         var pending: [RelativePath] = [.root]

@@ -20,7 +20,7 @@ enum MergeJournal {
     static let version: UInt32 = 1
 
     /// Writes the journal for `steps` and returns it opened for appending progress records.
-    static func create(_ steps: [MergeStep], base: String, storageRoot: Int32) throws(Errno) -> Int32 {
+    static func create(_ steps: [MergeStep], base: String, storageRoot: StorageDescriptor) throws(Errno) -> StorageDescriptor {
         var out = JournalWriter()
         out.bytes = magic
         out.u32(version)
@@ -35,16 +35,16 @@ enum MergeJournal {
         do {
             try removeName(storageRoot, temporary, directory: false)
         } catch .ENOENT {}
-        let fd = FileDescriptor(owning: try openat(storageRoot, temporary, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600))
-        try writeAll(fd.rawValue, out.bytes, offset: 0)
-        try synchronize(fd.rawValue)
+        let fd = OwnedDescriptor(owning: try openat(storageRoot, temporary, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o600))
+        try writeAll(fd.descriptor, out.bytes, offset: 0)
+        try synchronize(fd.descriptor)
         try rename(storageRoot, temporary, storageRoot, Names.merge, flags: .noReplace)
         try synchronizeDirectory(storageRoot)
         return try openat(storageRoot, Names.merge, [.writeOnly, .append, .noFollow])
     }
 
     /// Appends a progress record: the first `done` steps are done.
-    static func record(done: Int, to fd: Int32) throws(Errno) {
+    static func record(done: Int, to fd: StorageDescriptor) throws(Errno) {
         var out = JournalWriter()
         out.u32(UInt32(done))
         out.u32(CRC32C.checksum(out.bytes, 0..<4))
@@ -52,13 +52,13 @@ enum MergeJournal {
     }
 
     /// The journal of an interrupted merge, if there is one.
-    static func read(storageRoot: Int32) throws(MergeError) -> (base: String, steps: [MergeStep], done: Int)? {
+    static func read(storageRoot: StorageDescriptor) throws(MergeError) -> (base: String, steps: [MergeStep], done: Int)? {
         let bytes: [UInt8]
         do throws(Errno) {
-            let fd = FileDescriptor(owning: try openat(storageRoot, Names.merge, [.noFollow]))
-            let size = Int(try fstat(fd.rawValue).size)
+            let fd = OwnedDescriptor(owning: try openat(storageRoot, Names.merge, [.noFollow]))
+            let size = Int(try fstat(fd.descriptor).size)
             var buffer = uninitializedBuffer(count: size)
-            guard try readFull(fd.rawValue, into: &buffer, offset: 0) == size else { throw .EIO }
+            guard try readFull(fd.descriptor, into: &buffer, offset: 0) == size else { throw .EIO }
             bytes = buffer
         } catch .ENOENT {
             return nil
@@ -73,9 +73,9 @@ enum MergeJournal {
     }
 
     /// fsync(2) of a directory, reached through an O_PATH descriptor of it.
-    static func synchronizeDirectory(_ root: Int32) throws(Errno) {
-        let fd = FileDescriptor(owning: try openat(root, [0x2E], [.directory]))
-        try synchronize(fd.rawValue)
+    static func synchronizeDirectory(_ root: StorageDescriptor) throws(Errno) {
+        let fd = OwnedDescriptor(owning: try openat(root, [0x2E], [.directory]))
+        try synchronize(fd.descriptor)
     }
 }
 

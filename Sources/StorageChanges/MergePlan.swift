@@ -65,8 +65,8 @@ struct MergePlan {
         }
     }
 
-    private var base: Int32 { overlay.base.root }
-    private var storage: Int32 { overlay.storage.root }
+    private var base: BaseDescriptor { overlay.base.root }
+    private var storage: StorageDescriptor { overlay.storage.root }
 
     private mutating func setAsideRenamedDirectories() throws {
         steps.append(.directory(MergeStep.staging))

@@ -3,7 +3,7 @@ import OverlayCore
 
 /// An object in one layer: the layer's root descriptor, its path there and its attributes.
 struct LayerObject {
-    var root: Int32
+    var root: Descriptor<ReadOnly>
     var path: RelativePath
     var stat: FileStat
 }
@@ -72,11 +72,11 @@ func allXattrs(_ object: LayerObject) throws(Errno) -> [[UInt8]: [UInt8]] {
 
 /// Opens a regular file of a layer for reading, without changing its access time where the
 /// caller may do that.
-func openForReading(_ object: LayerObject) throws(Errno) -> FileDescriptor {
+func openForReading(_ object: LayerObject) throws(Errno) -> OwnedDescriptor<ReadOnly> {
     do {
-        return FileDescriptor(owning: try openat(object.root, object.path.bytes, [.noFollow, .nonBlocking, .noAccessTime]))
+        return OwnedDescriptor(owning: try openat(object.root, object.path.bytes, [.noFollow, .nonBlocking, .noAccessTime]))
     } catch .EPERM {
-        return FileDescriptor(owning: try openat(object.root, object.path.bytes, [.noFollow, .nonBlocking]))
+        return OwnedDescriptor(owning: try openat(object.root, object.path.bytes, [.noFollow, .nonBlocking]))
     }
 }
 
@@ -88,8 +88,8 @@ private func sameContents(_ a: LayerObject, _ b: LayerObject) throws(Errno) -> B
     var right = uninitializedBuffer(count: 256 * 1024)
     var offset: Int64 = 0
     while true {
-        let count = try readFull(first.rawValue, into: &left, offset: offset)
-        guard try readFull(second.rawValue, into: &right, offset: offset) == count,
+        let count = try readFull(first.descriptor, into: &left, offset: offset)
+        guard try readFull(second.descriptor, into: &right, offset: offset) == count,
               left[0..<count].elementsEqual(right[0..<count]) else { return false }
         if count < left.count { return true }
         offset += Int64(count)
@@ -97,7 +97,7 @@ private func sameContents(_ a: LayerObject, _ b: LayerObject) throws(Errno) -> B
 }
 
 /// pread(2) until `buffer` is full or the file ends; the byte count read.
-func readFull(_ fd: Int32, into buffer: inout [UInt8], offset: Int64) throws(Errno) -> Int {
+func readFull(_ fd: Descriptor<some FileTree>, into buffer: inout [UInt8], offset: Int64) throws(Errno) -> Int {
     var done = 0
     var chunk: [UInt8] = []
     while done < buffer.count {
@@ -117,7 +117,7 @@ func readFull(_ fd: Int32, into buffer: inout [UInt8], offset: Int64) throws(Err
 }
 
 /// lstat(2) relative to a layer root; nil when nothing is there.
-func statIfPresent(_ root: Int32, _ path: RelativePath) throws(Errno) -> FileStat? {
+func statIfPresent(_ root: Descriptor<some FileTree>, _ path: RelativePath) throws(Errno) -> FileStat? {
     do {
         return try lstatat(root, path.bytes)
     } catch .ENOENT, .ENOTDIR {

@@ -24,14 +24,14 @@ public struct StorageCheck {
         } catch {
             throw .io(error, "locking \(path)")
         }
-        let root: FileDescriptor
+        let root: OwnedDescriptor<StorageTree>
         do {
-            root = FileDescriptor(owning: try open(path, [.path, .directory]))
+            root = OwnedDescriptor(owning: try .openRoot(path))
         } catch {
             throw .io(error, "opening \(path)")
         }
         do {
-            try check(path, root: root.rawValue, repair: repair)
+            try check(path, root: root.descriptor, repair: repair)
         } catch {
             throw .io(error, "checking \(path)")
         }
@@ -44,7 +44,7 @@ public struct StorageCheck {
         if fixed { repaired.append(problem) } else { remaining.append(problem) }
     }
 
-    private mutating func check(_ path: String, root: Int32, repair: Bool) throws(Errno) {
+    private mutating func check(_ path: String, root: StorageDescriptor, repair: Bool) throws(Errno) {
         let inspected: MetaInspection?
         do {
             inspected = try MetaStore.inspect(storageRoot: root)
@@ -104,7 +104,7 @@ public struct StorageCheck {
     }
 
     /// Copies a crash left half-built in the work directory, and a compaction's temporary.
-    private mutating func leftovers(_ root: Int32, repair: Bool) throws(Errno) {
+    private mutating func leftovers(_ root: StorageDescriptor, repair: Bool) throws(Errno) {
         if (try? lstatat(root, Names.metaReplacement)) != nil {
             found("an interrupted META compaction left \(String(decoding: Names.metaReplacement, as: UTF8.self))", fixed: repair)
             if repair { try removeTree(root, Names.metaReplacement) }
@@ -201,7 +201,7 @@ private enum RecordFix {
 }
 
 /// Removes a storage object and everything below it.
-func removeTree(_ root: Int32, _ path: [UInt8]) throws(Errno) {
+func removeTree(_ root: Descriptor<some WritableTree>, _ path: [UInt8]) throws(Errno) {
     do {
         try removeName(root, path, directory: false)
     } catch .EISDIR, .EPERM {

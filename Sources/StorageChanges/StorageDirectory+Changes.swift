@@ -57,8 +57,8 @@ struct ChangeScan {
         self.states = states
     }
 
-    private var base: Int32 { overlay.base.root }
-    private var storage: Int32 { overlay.storage.root }
+    private var base: BaseDescriptor { overlay.base.root }
+    private var storage: StorageDescriptor { overlay.storage.root }
 
     mutating func run() throws(Errno) {
         try root()
@@ -71,7 +71,7 @@ struct ChangeScan {
 
     /// The root is the base root with META's changes.
     private mutating func root() throws(Errno) {
-        let before = LayerObject(root: base, path: .root, stat: try lstatat(base, []))
+        let before = LayerObject(root: base.readOnly, path: .root, stat: try lstatat(base, []))
         var found = Differences()
         if let state = states[.root] { found = try differences(from: before, recorded: state) }
         found.modificationTime = false
@@ -89,7 +89,7 @@ struct ChangeScan {
             if entry.isDotOrDotDot || Names.isMeta(entry.name, in: directory) { continue }
             let path = directory.appending(entry.name)
             let stat = try lstatat(storage, path.bytes)
-            try classify(LayerObject(root: storage, path: path, stat: stat))
+            try classify(LayerObject(root: storage.readOnly, path: path, stat: stat))
             if stat.fileType == .directory { try walk(path) }
         }
     }
@@ -105,7 +105,7 @@ struct ChangeScan {
             change.basePath = redirect
             if let original = try statIfPresent(base, redirect) {
                 change.before = original
-                change.differences = try differences(from: LayerObject(root: base, path: redirect, stat: original), to: object)
+                change.differences = try differences(from: LayerObject(root: base.readOnly, path: redirect, stat: original), to: object)
             }
             if let replaced = overlay.originalBasePath(of: path), replaced != redirect, try statIfPresent(base, replaced) != nil {
                 change.differences.replaced = true
@@ -113,7 +113,7 @@ struct ChangeScan {
         } else if let basePath = overlay.basePath(of: path), let original = try statIfPresent(base, basePath) {
             change.basePath = basePath
             change.before = original
-            change.differences = try differences(from: LayerObject(root: base, path: basePath, stat: original), to: object)
+            change.differences = try differences(from: LayerObject(root: base.readOnly, path: basePath, stat: original), to: object)
             if state?.opaque == true && isDirectory && original.fileType == .directory {
                 change.kind = .opaque
             } else if change.differences.isEmpty {
@@ -125,7 +125,7 @@ struct ChangeScan {
                   let original = try statIfPresent(base, basePath) {
             change.basePath = basePath
             change.before = original
-            change.differences = try differences(from: LayerObject(root: base, path: basePath, stat: original), to: object)
+            change.differences = try differences(from: LayerObject(root: base.readOnly, path: basePath, stat: original), to: object)
             if isDirectory && original.fileType == .directory {
                 change.kind = .opaque
             } else {
@@ -150,7 +150,7 @@ struct ChangeScan {
             } else if state.attributes != nil || !state.xattrs.isEmpty {
                 guard let entry = try? overlay.lookup(path), entry.layer == .base else { continue }
                 let original = try lstatat(base, entry.location.bytes)
-                let found = try differences(from: LayerObject(root: base, path: entry.location, stat: original), recorded: state)
+                let found = try differences(from: LayerObject(root: base.readOnly, path: entry.location, stat: original), recorded: state)
                 guard !found.isEmpty else { continue }
                 changes.append(StorageChange(kind: .metadata, path: path, storagePath: nil, basePath: entry.location, oldPath: nil,
                                              before: original, after: entry.stat, differences: found, recorded: state))
@@ -167,7 +167,7 @@ struct ChangeScan {
                 for path in overlay.mountPaths(of: basePath, states: states.values) where try statIfPresent(storage, path) == nil {
                     guard let entry = try? overlay.lookup(path), entry.layer == .storage, entry.location == group.path else { continue }
                     let original = try lstatat(base, basePath.bytes)
-                    let found = try differences(from: LayerObject(root: base, path: basePath, stat: original), to: group)
+                    let found = try differences(from: LayerObject(root: base.readOnly, path: basePath, stat: original), to: group)
                     guard !found.isEmpty else { continue }
                     changes.append(StorageChange(kind: found.data ? .modified : .metadata, path: path, storagePath: group.path,
                                                  basePath: basePath, oldPath: nil, before: original, after: group.stat,
@@ -203,8 +203,8 @@ struct ChangeScan {
                 changes[index].basePath = basePath
                 changes[index].oldPath = deletion.path
                 changes[index].before = before
-                changes[index].differences = try differences(from: LayerObject(root: base, path: basePath, stat: before),
-                                                             to: LayerObject(root: storage, path: changes[index].path, stat: after))
+                changes[index].differences = try differences(from: LayerObject(root: base.readOnly, path: basePath, stat: before),
+                                                             to: LayerObject(root: storage.readOnly, path: changes[index].path, stat: after))
             default:
                 break
             }

@@ -42,15 +42,15 @@ public final class StorageDirectory: Sendable {
 
     /// The base the META file of the storage directory `path` names.
     static func recordedBase(_ path: String) throws(StorageError) -> String {
-        let root: FileDescriptor
+        let root: OwnedDescriptor<StorageTree>
         do {
-            root = FileDescriptor(owning: try open(path, [.path, .directory]))
+            root = OwnedDescriptor(owning: try .openRoot(path))
         } catch {
             throw .io(error, "opening \(path)")
         }
         let inspection: MetaInspection?
         do {
-            inspection = try MetaStore.inspect(storageRoot: root.rawValue)
+            inspection = try MetaStore.inspect(storageRoot: root.descriptor)
         } catch {
             throw .damaged(path, error)
         }

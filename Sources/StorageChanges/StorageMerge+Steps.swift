@@ -5,7 +5,7 @@ extension StorageMerge {
     /// Carries out one step on the base. A step run again finds its work done, or does it
     /// again to the same end: a move whose source is gone, the removal of nothing, a write.
     func apply(_ step: MergeStep, copied: (Int64) -> Void) throws(Errno) {
-        let base = baseRoot.rawValue
+        let base = baseRoot.descriptor
         switch step {
         case .setAside(let path, let number):
             try move(path, to: MergeStep.staged(number))
@@ -36,7 +36,7 @@ extension StorageMerge {
         case .link(let path, let target):
             try replace(path) { (temporary) throws(Errno) in try makeLink(base, target.bytes, base, temporary.bytes) }
         case .directoryMetadata(let path, let source, _):
-            try setMetadata(path, try lstatat(storageRoot.rawValue, source.bytes), xattrs: try xattrs(storageRoot.rawValue, source),
+            try setMetadata(path, try lstatat(storageRoot.descriptor, source.bytes), xattrs: try xattrs(storageRoot.descriptor, source),
                             replacing: true)
         case .recorded(let path, let attributes, let xattrs):
             try applyRecorded(path, attributes, xattrs)
@@ -48,7 +48,7 @@ extension StorageMerge {
     /// Moves the base object at `from` to `to`, replacing whatever is there; nothing to do
     /// when `from` is gone (moved already).
     private func move(_ from: RelativePath, to: RelativePath) throws(Errno) {
-        let base = baseRoot.rawValue
+        let base = baseRoot.descriptor
         guard try statIfPresent(base, from) != nil else { return }
         try removeIfPresent(to)
         try rename(base, from.bytes, base, to.bytes)
@@ -56,21 +56,21 @@ extension StorageMerge {
 
     private func removeIfPresent(_ path: RelativePath) throws(Errno) {
         do {
-            try removeTree(baseRoot.rawValue, path.bytes)
+            try removeTree(baseRoot.descriptor, path.bytes)
         } catch .ENOENT {}
     }
 
     /// Writes the storage object at `source` to the base at `path`, with its metadata.
     private func write(_ path: RelativePath, from source: RelativePath, copied: (Int64) -> Void) throws(Errno) {
-        let storage = storageRoot.rawValue, base = baseRoot.rawValue
+        let storage = storageRoot.descriptor, base = baseRoot.descriptor
         let stat = try lstatat(storage, source.bytes)
         try replace(path) { (temporary) throws(Errno) in
             switch stat.fileType {
             case .regular:
-                let input = FileDescriptor(owning: try openat(storage, source.bytes, [.noFollow]))
-                let output = FileDescriptor(owning: try openat(base, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow],
+                let input = OwnedDescriptor(owning: try openat(storage, source.bytes, [.noFollow]))
+                let output = OwnedDescriptor(owning: try openat(base, temporary.bytes, [.writeOnly, .create, .exclusive, .noFollow],
                                                                mode: 0o600))
-                try copyFileData(from: input.rawValue, to: output.rawValue, size: stat.size, copied: copied)
+                try copyFileData(from: input.descriptor, to: output.descriptor, size: stat.size, copied: copied)
             case .symlink:
                 try makeSymlink(base, temporary.bytes, target: try readlinkat(storage, source.bytes))
             case .directory:
@@ -95,7 +95,7 @@ extension StorageMerge {
 
     private func replace(_ path: RelativePath, through temporary: RelativePath,
                          _ build: (RelativePath) throws(Errno) -> Void) throws(Errno) {
-        let base = baseRoot.rawValue
+        let base = baseRoot.descriptor
         try removeIfPresent(temporary)
         try build(temporary)
         do {
@@ -112,7 +112,7 @@ extension StorageMerge {
     /// Owner first (chown clears set-ID bits), then xattrs (`replacing` removes the base's
     /// other ones), mode and times.
     private func setMetadata(_ path: RelativePath, _ stat: FileStat, xattrs: [([UInt8], [UInt8])], replacing: Bool) throws(Errno) {
-        let base = baseRoot.rawValue
+        let base = baseRoot.descriptor
         try changeOwner(base, path.bytes, uid: stat.uid, gid: stat.gid)
         if replacing {
             let wanted = Set(xattrs.map(\.0))
@@ -132,7 +132,7 @@ extension StorageMerge {
     }
 
     private func applyRecorded(_ path: RelativePath, _ attributes: MetaAttributes?, _ xattrs: [RecordedXattr]) throws(Errno) {
-        let base = baseRoot.rawValue
+        let base = baseRoot.descriptor
         if let attributes, attributes.uid != nil || attributes.gid != nil {
             try changeOwner(base, path.bytes, uid: attributes.uid ?? .max, gid: attributes.gid ?? .max)
         }
@@ -157,7 +157,7 @@ extension StorageMerge {
         }
     }
 
-    private func xattrs(_ root: Int32, _ path: RelativePath) throws(Errno) -> [([UInt8], [UInt8])] {
+    private func xattrs(_ root: Descriptor<some FileTree>, _ path: RelativePath) throws(Errno) -> [([UInt8], [UInt8])] {
         do {
             return try ExtendedAttributes.all(root, path.bytes)
         } catch .ENOTSUP {

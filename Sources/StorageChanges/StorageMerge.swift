@@ -20,8 +20,9 @@ public final class StorageMerge {
     public let warnings: [String]
     private let journalFound: Bool
     private let lock: StorageLock?
-    let storageRoot: FileDescriptor
-    let baseRoot: FileDescriptor
+    let storageRoot: OwnedDescriptor<StorageTree>
+    /// The base, opened to be written: the one descriptor that changes it (`openMergeTarget`).
+    let baseRoot: OwnedDescriptor<MergeTarget>
 
     /// Opens the storage directory `given` for merging and plans the merge, or reads the plan
     /// of an interrupted one. Unless `dryRun`, takes its lock (`.mounted` while a mount or
@@ -35,11 +36,11 @@ public final class StorageMerge {
             throw .storage(error)
         }
         do {
-            storageRoot = FileDescriptor(owning: try open(storage, [.path, .directory]))
+            storageRoot = OwnedDescriptor(owning: try .openRoot(storage))
         } catch {
             throw .io(error, "opening \(storage)")
         }
-        if let journal = try MergeJournal.read(storageRoot: storageRoot.rawValue) {
+        if let journal = try MergeJournal.read(storageRoot: storageRoot.descriptor) {
             journalFound = true
             (base, steps, done) = journal
             warnings = []
@@ -58,7 +59,7 @@ public final class StorageMerge {
             done = 0
         }
         do {
-            baseRoot = FileDescriptor(owning: try open(base, [.directory]))
+            baseRoot = OwnedDescriptor(owning: try openMergeTarget(base))
             if !dryRun { try checkAccess(base, mode: accessReadWrite | accessExecute) }
         } catch {
             throw .baseNotWritable(base, error)
@@ -70,11 +71,11 @@ public final class StorageMerge {
     /// the last of them, as a crash would (the test hook MINIFO_MERGE_STOP_AFTER); it returns
     /// false then. `progress` hears of each step, and of the bytes of a file as they are copied.
     public func run(stopAfter: Int? = nil, progress: (MergeProgress) -> Void) throws(MergeError) -> Bool {
-        let journal: FileDescriptor
+        let journal: OwnedDescriptor<StorageTree>
         do {
-            journal = FileDescriptor(owning: journalFound
-                ? try openat(storageRoot.rawValue, Names.merge, [.writeOnly, .append, .noFollow])
-                : try MergeJournal.create(steps, base: base, storageRoot: storageRoot.rawValue))
+            journal = OwnedDescriptor(owning: journalFound
+                ? try openat(storageRoot.descriptor, Names.merge, [.writeOnly, .append, .noFollow])
+                : try MergeJournal.create(steps, base: base, storageRoot: storageRoot.descriptor))
         } catch {
             throw .io(error, "writing the merge journal in \(storage)")
         }
@@ -89,7 +90,7 @@ public final class StorageMerge {
                     progress(state)
                 }
             } catch {
-                try? record(index, journal.rawValue)
+                try? record(index, journal.descriptor)
                 throw .interrupted(step: step.line ?? "preparing \(base)", error, done: index, of: steps.count, storage: storage)
             }
             state.entries = index + 1
@@ -99,14 +100,14 @@ public final class StorageMerge {
             ran += 1
             if let stopAfter, ran >= stopAfter { return false }
             if index + 1 - recorded >= Self.recordEvery {
-                do { try record(index + 1, journal.rawValue) } catch {
+                do { try record(index + 1, journal.descriptor) } catch {
                     throw .interrupted(step: "recording progress", error, done: index + 1, of: steps.count, storage: storage)
                 }
                 recorded = index + 1
             }
         }
         do {
-            try record(steps.count, journal.rawValue)
+            try record(steps.count, journal.descriptor)
             try emptyStorage()
         } catch {
             throw .interrupted(step: "emptying \(storage)", error, done: steps.count, of: steps.count, storage: storage)
@@ -119,15 +120,15 @@ public final class StorageMerge {
     static let recordEvery = 16
 
     /// Makes the base's side of the first `done` steps durable, then says so in the journal.
-    private func record(_ done: Int, _ journal: Int32) throws(Errno) {
-        try synchronizeFileSystem(baseRoot.rawValue)
+    private func record(_ done: Int, _ journal: StorageDescriptor) throws(Errno) {
+        try synchronizeFileSystem(baseRoot.descriptor)
         try MergeJournal.record(done: done, to: journal)
     }
 
     /// The bytes of the files still to be written.
     private func remainingBytes() -> Int64 {
         steps[done...].reduce(0) { total, step in
-            guard case .copy(_, let source) = step, let stat = try? lstatat(storageRoot.rawValue, source.bytes),
+            guard case .copy(_, let source) = step, let stat = try? lstatat(storageRoot.descriptor, source.bytes),
                   stat.fileType == .regular else { return total }
             return total + stat.size
         }
@@ -136,7 +137,7 @@ public final class StorageMerge {
     /// Removes everything from the storage directory but its META file, which then starts
     /// again, empty, for the same base; the journal goes last.
     private func emptyStorage() throws(Errno) {
-        let root = storageRoot.rawValue
+        let root = storageRoot.descriptor
         let reader = DirectoryReader(owning: try openat(root, [0x2E], [.directory]))
         var names: [[UInt8]] = []
         while let entry = try reader.next() {

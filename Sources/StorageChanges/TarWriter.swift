@@ -44,7 +44,7 @@ public struct TarWriter {
 
     /// Adds a member; a regular file's `size` bytes of data come from `data` (read from its
     /// start; a file that has shrunk since is padded with zeros).
-    public mutating func append(_ entry: TarEntry, data: Int32? = nil) throws(Errno) {
+    public mutating func append(_ entry: TarEntry, data: Descriptor<ReadOnly>? = nil) throws(Errno) {
         var path = entry.path
         if entry.kind == .directory { path.append(0x2F) }
         var records: [(String, [UInt8])] = []
@@ -84,7 +84,7 @@ public struct TarWriter {
         try flush()
     }
 
-    private mutating func copy(from fd: Int32?, count: Int64) throws(Errno) {
+    private mutating func copy(from fd: Descriptor<ReadOnly>?, count: Int64) throws(Errno) {
         var offset: Int64 = 0
         var chunk = uninitializedBuffer(count: 256 * 1024)
         while offset < count {

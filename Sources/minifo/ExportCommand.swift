@@ -39,13 +39,13 @@ struct ExportCommand: ParsableCommand {
         }
         let found = try changes(of: directory, paths: [])
         let temporary = Array(".".utf8) + name + Array(".minifo-export-\(ProcessControl.processID)".utf8)
-        let fd: Int32
+        let fd: Descriptor<OutsideLayers>
         do {
             fd = try openat(parent, temporary, [.writeOnly, .create, .exclusive, .noFollow], mode: 0o644)
         } catch {
             throw fail("cannot create a file beside \(output): \(error)")
         }
-        var export = ChangeExport(directory, format: format, fd: fd)
+        var export = ChangeExport(directory, format: format, fd: fd.rawValue)
         do {
             try export.write(found)
             try synchronize(fd)
@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
 
     /// The directory FILE goes in, opened, and FILE's name. Writing into the storage directory
     /// would add a change, and the base is never written: both are refused.
-    private func destination(_ directory: StorageDirectory) throws -> (Int32, [UInt8]) {
+    private func destination(_ directory: StorageDirectory) throws -> (Descriptor<OutsideLayers>, [UInt8]) {
         let bytes = Array(output.utf8)
         let slash = bytes.lastIndex(of: 0x2F)
         let name = Array(slash.map { bytes[($0 + 1)...] } ?? bytes[...])
@@ -79,7 +79,7 @@ struct ExportCommand: ParsableCommand {
             }
         }
         do {
-            return (try open(canonical, [.path, .directory]), name)
+            return (try .openRoot(canonical), name)
         } catch {
             throw fail("cannot open the directory of \(output): \(error)")
         }

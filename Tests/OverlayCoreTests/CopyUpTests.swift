@@ -160,15 +160,15 @@ import Testing
         let overlay = try layers.overlay()
         let inode = try overlay.lookup(path("a")).stat.inode
         let (fd, _) = try overlay.openForWriting(path("a"), flags: O_WRONLY | O_APPEND)
-        _ = "two".withCString { Glibc.write(fd, $0, 3) }
+        _ = try MinifoSystem.write(fd, Array("two".utf8))
         MinifoSystem.close(fd)
         let other = try overlay.lookup(path("b"))
         #expect(other.stat.size == 6)
         #expect(other.stat.inode == inode && other.stat.linkCount == 2)
-        let (readFD, _) = try overlay.openForReading(path("b"))
-        defer { MinifoSystem.close(readFD) }
+        let (file, _) = try overlay.openForReading(path("b"))
+        defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(try pread(readFD, into: &buffer, count: 16, offset: 0) == 6)
+        #expect(try pread(file.readOnly, into: &buffer, count: 16, offset: 0) == 6)
         #expect(Array(buffer[..<6]) == Array("onetwo".utf8))
         // Removing one name leaves the other, with the shared data; the base keeps both.
         try overlay.remove(Array("a".utf8), in: .root, directory: false)

@@ -7,12 +7,12 @@ import Testing
 final class MetaFixture {
     static let base = "/srv/base"
     let directory: URL
-    let root: Int32
+    let root: StorageDescriptor
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("minifo-meta-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        root = try MinifoSystem.open(directory.path, [.path, .directory])
+        root = try .openRoot(directory.path)
     }
 
     deinit {

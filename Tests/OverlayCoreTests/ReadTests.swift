@@ -38,10 +38,10 @@ import Testing
         let layers = try TemporaryLayers()
         try layers.write("file", "base", in: layers.base)
         let overlay = try layers.overlay()
-        let (fd, entry) = try overlay.openForReading(path("file"))
-        defer { MinifoSystem.close(fd) }
+        let (file, entry) = try overlay.openForReading(path("file"))
+        defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(try pread(fd, into: &buffer, count: 16, offset: 0) == 4)
+        #expect(try pread(file.readOnly, into: &buffer, count: 16, offset: 0) == 4)
         #expect(entry.layer == .base)
     }
 

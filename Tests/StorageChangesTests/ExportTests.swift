@@ -81,7 +81,7 @@ func parseTar(_ bytes: [UInt8]) throws -> [ParsedMember] {
         regular.uid = 3_000_000
         regular.modificationTime = Timespec(seconds: 1_700_000_000, nanoseconds: 5)
         regular.xattrs = [(Array("user.k".utf8), [0, 1, 0x0A, 0xFF])]
-        try writer.append(regular, data: data)
+        try writer.append(regular, data: Descriptor(unchecked: data))
         var link = TarEntry(path: Array("hard".utf8), kind: .hardLink, mode: 0o640)
         link.link = longName
         try writer.append(link)

@@ -72,7 +72,7 @@ import Testing
         let h1 = try fm.attributesOfItem(atPath: s.base + "/h1"), h2 = try fm.attributesOfItem(atPath: s.base + "/sub/h2")
         #expect(h1[.systemFileNumber] as? Int == h2[.systemFileNumber] as? Int, "h1 and sub/h2 stay one file", sourceLocation: sourceLocation)
         #expect(!fm.fileExists(atPath: s.base + "/META_dAfFgHE39ktF3HD2sr.merge"), sourceLocation: sourceLocation)
-        let baseRoot = try MinifoSystem.open(s.base, [.path, .directory])
+        let baseRoot = try BaseDescriptor.openRoot(s.base)
         defer { MinifoSystem.close(baseRoot) }
         #expect(try ExtendedAttributes.all(baseRoot, [0x2E]).map { $0.1 } == [bytes("r")], "the root's xattr", sourceLocation: sourceLocation)
         #expect(try fm.contentsOfDirectory(atPath: s.storage) == ["META_dAfFgHE39ktF3HD2sr"], sourceLocation: sourceLocation)
@@ -113,7 +113,7 @@ import Testing
                       xattrs: [RecordedXattr(name: bytes("user.a"), value: [0, 255]), RecordedXattr(name: bytes("user.b"), value: nil)]),
             .recorded(.root, nil, xattrs: []), .times(.root, access: Timespec(seconds: 1, nanoseconds: 2), modification: Timespec(seconds: 3, nanoseconds: 4)),
         ]
-        let root = try MinifoSystem.open(s.storage, [.path, .directory])
+        let root = try StorageDescriptor.openRoot(s.storage)
         defer { MinifoSystem.close(root) }
         let journal = try MergeJournal.create(steps, base: "/some/base", storageRoot: root)
         try MergeJournal.record(done: 4, to: journal)

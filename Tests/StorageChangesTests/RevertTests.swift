@@ -16,10 +16,10 @@ import Testing
     /// The contents the mount would show at `relative`, or nil when it shows nothing there.
     private func shown(_ s: Scratch, _ relative: String) throws -> String? {
         let overlay = try s.open().overlay
-        guard let (fd, _) = try? overlay.openForReading(path(relative)) else { return nil }
-        defer { MinifoSystem.close(fd) }
+        guard let (file, _) = try? overlay.openForReading(path(relative)) else { return nil }
+        defer { file.close() }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = try pread(fd, into: &buffer, count: buffer.count, offset: 0)
+        let count = try pread(file.readOnly, into: &buffer, count: buffer.count, offset: 0)
         return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
