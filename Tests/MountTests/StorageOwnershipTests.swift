@@ -9,32 +9,33 @@ extension MinifoMountTests {
     /// it still work.
     @Suite
     struct StorageOwnershipTests {
-        struct Case: CustomStringConvertible {
+        struct Case: CustomStringConvertible, Sendable {
             let what: String
             /// Shell snippet: `$1` the storage directory, `$2` the ordinary user's uid.
             let make: String
             let undo: String
-            /// What the refusal must say to run.
-            let fix: (_ storage: String) -> String
+            /// What the refusal must say to run, on the storage directory followed by `on`.
+            let fix: String
+            var on = ""
             var description: String { what }
         }
 
         static let meta = BaseTree.metaName
         static let cases = [
             Case(what: "storage writable by others", make: #"chmod 777 "$1""#, undo: #"chmod 755 "$1""#,
-                 fix: { "chmod go-w \($0)" }),
+                 fix: "chmod go-w"),
             Case(what: "storage writable by its group", make: #"chmod 775 "$1""#, undo: #"chmod 755 "$1""#,
-                 fix: { "chmod go-w \($0)" }),
+                 fix: "chmod go-w"),
             Case(what: "storage owned by another user", make: #"chown "$2" "$1""#, undo: #"chown 0 "$1""#,
-                 fix: { "chown root \($0)" }),
+                 fix: "chown root"),
             Case(what: "META writable by others", make: #"chmod 666 "$1/\#(meta)""#, undo: #"chmod 600 "$1/\#(meta)""#,
-                 fix: { "chmod go-w \($0)/\(meta)" }),
+                 fix: "chmod go-w", on: "/\(meta)"),
             Case(what: "META owned by another user", make: #"chown "$2" "$1/\#(meta)""#, undo: #"chown 0 "$1/\#(meta)""#,
-                 fix: { "chown root \($0)/\(meta)" }),
+                 fix: "chown root", on: "/\(meta)"),
             Case(what: "work directory open to others", make: #"chmod 755 "$1/\#(meta).work""#, undo: #"chmod 700 "$1/\#(meta).work""#,
-                 fix: { "chmod 700 \($0)/\(meta).work" }),
+                 fix: "chmod 700", on: "/\(meta).work"),
             Case(what: "work directory owned by another user", make: #"chown "$2" "$1/\#(meta).work""#,
-                 undo: #"chown 0 "$1/\#(meta).work""#, fix: { "chown root \($0)/\(meta).work" }),
+                 undo: #"chown 0 "$1/\#(meta).work""#, fix: "chown root", on: "/\(meta).work"),
         ]
 
         @Test func storageSomeoneElseControlsIsRefused() throws {
@@ -51,12 +52,12 @@ extension MinifoMountTests {
                     defer { _ = try? shell(c.undo, [fixture.storage, "\(user.uid)"]) }
                     let mount = try fixture.runMount()
                     #expect(mount.status != 0 && !MountEnvironment.isMounted(fixture.mountPoint), "\(c): \(mount)")
-                    #expect(mount.stderrLines.count == 1 && mount.stderr.contains("`\(c.fix(fixture.storage))`"), "\(c): \(mount)")
+                    #expect(mount.stderrLines.count == 1 && mount.stderr.contains("`\(c.fix) \(fixture.storage)\(c.on)`"), "\(c): \(mount)")
                     if MountEnvironment.isMounted(fixture.mountPoint) { _ = try fixture.runUnmount() }
                     for command in [["revert", fixture.storage, "file"], ["merge", fixture.storage], ["check", "--repair", fixture.storage],
                                     ["import-legacy", "--base", fixture.base, fixture.storage]] {
                         let result = try ChangeScenario.minifo(command)
-                        #expect(result.status == 1 && result.stderrLines.count == 1 && result.stderr.contains("`\(c.fix(fixture.storage))`"),
+                        #expect(result.status == 1 && result.stderrLines.count == 1 && result.stderr.contains("`\(c.fix) \(fixture.storage)\(c.on)`"),
                                 "\(c), \(command[0]): \(result)")
                     }
                     let status = try ChangeScenario.minifo(["status", fixture.storage])
