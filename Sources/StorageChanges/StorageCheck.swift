@@ -16,14 +16,7 @@ public struct StorageCheck {
 
     public init(_ given: String, repair: Bool) throws(StorageError) {
         let path = try StorageDirectory.directory(given)
-        let lock: StorageLock?
-        do throws(Errno) {
-            lock = repair ? try StorageLock(storage: path, exclusive: true) : nil
-        } catch .EAGAIN {
-            throw .mounted(path, then: "repair it")
-        } catch {
-            throw .io(error, "locking \(path)")
-        }
+        let lock = repair ? try StorageDirectory.lock(path, then: "repair it") : nil
         let root: FileDescriptor
         do {
             root = FileDescriptor(owning: try open(path, [.path, .directory]))
@@ -111,7 +104,7 @@ public struct StorageCheck {
         }
         guard let reader = try? DirectoryReader(owning: openat(root, Names.work, [.directory, .noFollow])) else { return }
         while let entry = try reader.next() {
-            if entry.isDotOrDotDot { continue }
+            if entry.isDotOrDotDot || entry.name == Names.controlSocket { continue }
             let name = Names.work + [0x2F] + entry.name
             found("a copy-up left \(TextFormatting.escaped(name)) half-built in the work directory", fixed: repair)
             if repair { try removeTree(root, name) }

@@ -61,9 +61,11 @@ final class FakeDaemon {
         replies = replies.split(",")
         work = os.path.join(storage, "META_dAfFgHE39ktF3HD2sr.work")
 
+        log_file = open(log_path, "a")  # opened before any change of user
+
         def log(line):
-            with open(log_path, "a") as f:
-                f.write(line + "\n")
+            log_file.write(line + "\n")
+            log_file.flush()
 
         held = []
         if lock == "lock":
