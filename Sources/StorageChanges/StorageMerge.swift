@@ -133,8 +133,8 @@ public final class StorageMerge {
     }
 
     /// Removes everything from the storage directory but its META file, which then starts
-    /// again, empty, for the same base, and the work directory, which holds the lock; the
-    /// journal goes last.
+    /// again, empty, for the same base, and the work directory, which holds the lock (it is
+    /// emptied, of a daemon's stale control socket too); the journal goes last.
     private func emptyStorage() throws(Errno) {
         let root = storageRoot.rawValue
         let reader = DirectoryReader(owning: try openat(root, [0x2E], [.directory]))
@@ -142,7 +142,7 @@ public final class StorageMerge {
         while let entry = try reader.next() {
             if !entry.isDotOrDotDot && ![Names.merge, Names.meta, Names.work].contains(entry.name) { names.append(entry.name) }
         }
-        for name in names { try removeTree(root, name) }
+        for name in try names + workDirectoryLeftovers(root, withSocket: true) { try removeTree(root, name) }
         do {
             try removeName(root, Names.meta, directory: false)
         } catch .ENOENT {}
