@@ -106,20 +106,25 @@ ssize_t cminifo_copy_file_range(int in_fd, int64_t *in_off, int out_fd, int64_t 
 
 int cminifo_fallocate(int fd, int mode, int64_t offset, int64_t len) { return fallocate(fd, mode, offset, len); }
 
-static socklen_t abstract_address(struct sockaddr_un *address, const char *name, size_t length) {
+/// `path` as a Unix socket address; ENAMETOOLONG when it does not fit sun_path.
+static int unix_address(struct sockaddr_un *address, const char *path) {
     memset(address, 0, sizeof(*address));
     address->sun_family = AF_UNIX;
-    if (length > sizeof(address->sun_path) - 1) length = sizeof(address->sun_path) - 1;
-    memcpy(address->sun_path + 1, name, length);
-    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + length);
+    size_t length = strlen(path);
+    if (length >= sizeof(address->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(address->sun_path, path, length);
+    return 0;
 }
 
-int cminifo_listen_abstract(const char *name, size_t length) {
+int cminifo_listen_unix(const char *path) {
     struct sockaddr_un address;
-    socklen_t size = abstract_address(&address, name, length);
+    if (unix_address(&address, path) < 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    if (bind(fd, (struct sockaddr *)&address, size) < 0 || listen(fd, 8) < 0) {
+    if (bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0 || listen(fd, 8) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -128,13 +133,15 @@ int cminifo_listen_abstract(const char *name, size_t length) {
     return fd;
 }
 
-int cminifo_connect_abstract(const char *name, size_t length) {
+int cminifo_connect_unix(const char *path, int seconds) {
     struct sockaddr_un address;
-    socklen_t size = abstract_address(&address, name, length);
+    if (unix_address(&address, path) < 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
-    int result;
-    do { result = connect(fd, (struct sockaddr *)&address, size); } while (result < 0 && errno == EINTR);
+    int result = cminifo_socket_timeout(fd, seconds);
+    if (result == 0) {
+        do { result = connect(fd, (struct sockaddr *)&address, sizeof(address)); } while (result < 0 && errno == EINTR);
+    }
     if (result < 0) {
         int saved = errno;
         close(fd);

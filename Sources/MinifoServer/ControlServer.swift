@@ -1,34 +1,21 @@
 import FUSETransport
 import MinifoSystem
+import OverlayCore
 
 /// The daemon's end of the control channel (`ControlChannel`): one thread that answers one
 /// request at a time, so a revert never runs beside another.
 final class ControlServer: Sendable {
     private let socket: Int32
 
-    /// Listens for the storage directory at `storage`. A daemon that is still exiting after
-    /// an unmount may hold the name a moment longer; after that, another daemon serves this
-    /// storage directory and this one goes without a control channel (nil), with a warning.
-    static func listen(storage: String) -> ControlServer? {
-        let name: [UInt8]
+    /// Listens in the work directory `workDirectory` (the storage lock's) of the storage
+    /// directory at `storage`, replacing the socket a daemon that served it before left there.
+    /// Without a control channel (nil, with a warning) the mount goes on.
+    static func listen(in workDirectory: StorageDescriptor, storage: String) -> ControlServer? {
         do {
-            name = try ControlChannel.name(storage: storage)
+            return ControlServer(socket: try UnixSocket.listen(in: workDirectory, name: Names.controlSocket))
         } catch {
             Log.warning("no control channel for \(storage): \(error); `minifo revert` cannot reach this mount")
             return nil
-        }
-        var waited = 0
-        while true {
-            do throws(Errno) {
-                return ControlServer(socket: try UnixSocket.listen(abstract: name))
-            } catch .EADDRINUSE where waited < 40 {
-                waited += 1
-                Thread.sleep(milliseconds: 50)
-            } catch {
-                Log.warning("no control channel for \(storage): \(error) (is it mounted twice?); "
-                    + "`minifo revert` reaches the other mount only")
-                return nil
-            }
         }
     }
 

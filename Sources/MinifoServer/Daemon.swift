@@ -16,20 +16,25 @@ public enum Daemon {
         let fileSystem: OverlayFileSystem
         let device: Int32
         let storageLock: StorageLock
-        do throws(Errno) {
+        do {
             // The daemon of a mount that was just unmounted holds the lock until it has synced
             // META and exited, which `umount` does not wait for.
             storageLock = try StorageLock(storage: configuration.storage, exclusive: !configuration.request.readOnly,
                                           patience: 5000)
-        } catch .EAGAIN {
-            return fail("the storage directory \(configuration.storage) is in use: mounted elsewhere"
-                + (configuration.request.readOnly ? " read-write" : "")
-                + ", or being changed by `minifo check --repair`, `revert` or `merge`; unmount it or wait for that to finish",
-                readyFD: readyFD)
         } catch {
-            return fail("cannot open the storage directory \(configuration.storage): \(error)", readyFD: readyFD)
+            switch error {
+            case .inUse:
+                return fail("the storage directory \(configuration.storage) is in use: mounted elsewhere"
+                    + (configuration.request.readOnly ? " read-write" : "")
+                    + ", or being changed by `minifo check --repair`, `revert` or `merge`; unmount it or wait for that to finish",
+                    readyFD: readyFD)
+            case .unsafe(let problem):
+                return fail(problem.description, readyFD: readyFD)
+            case .io(let errno):
+                return fail("cannot open the storage directory \(configuration.storage): \(errno)", readyFD: readyFD)
+            }
         }
-        let control = ControlServer.listen(storage: configuration.storage)
+        let control = ControlServer.listen(in: storageLock.workDirectory, storage: configuration.storage)
         do {
             let overlay = try Overlay(base: configuration.base, storage: configuration.storage,
                                       adoptBase: configuration.adoptBase, readOnly: configuration.request.readOnly)

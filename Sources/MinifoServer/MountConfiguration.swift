@@ -1,5 +1,6 @@
 import FUSETransport
 import MinifoSystem
+import OverlayCore
 
 /// Everything `minifo mount` was asked for, checked: three directories and the `-o` options.
 public struct MountConfiguration: Sendable {
@@ -80,6 +81,7 @@ public struct MountConfiguration: Sendable {
     private mutating func checkDirectories() throws(ConfigurationError) {
         base = try Self.existingDirectory(base, role: "base")
         storage = try Self.existingDirectory(storage, role: "storage")
+        try Self.checkOwnership(storage)
         if Self.isInside(storage, base) || storage == base {
             throw .nested("storage directory \(storage) is inside the base \(base); choose a storage directory outside the base")
         }
@@ -120,6 +122,22 @@ public struct MountConfiguration: Sendable {
         }
     }
 
+    /// Refuses storage that someone other than the mounting user and root controls
+    /// (`UnsafeStorage`); the daemon's storage lock checks it again on what it opens.
+    private static func checkOwnership(_ storage: String) throws(ConfigurationError) {
+        let root: OwnedDescriptor<StorageTree>
+        do {
+            root = OwnedDescriptor(owning: try .openRoot(storage))
+        } catch {
+            throw .unusable("storage", storage, error)
+        }
+        do {
+            try UnsafeStorage.check(storageRoot: root.descriptor, path: storage, user: ProcessControl.effectiveUserID)
+        } catch {
+            throw .unsafeStorage(error)
+        }
+    }
+
     /// Whether canonical path `inner` lies strictly below canonical path `outer`.
     static func isInside(_ inner: String, _ outer: String) -> Bool {
         if outer == "/" { return inner != "/" }
@@ -146,6 +164,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
     case nested(String)
     case mountPointInUse(String)
     case mountPointNotEmpty(String)
+    case unsafeStorage(UnsafeStorage)
 
     public var description: String {
         switch self {
@@ -165,6 +184,8 @@ public enum ConfigurationError: Error, CustomStringConvertible {
             return "mount point \(path) is already a mount; unmount it first or choose another directory"
         case .mountPointNotEmpty(let path):
             return "mount point \(path) is not empty; choose an empty directory, or add -o nonempty to mount over its contents"
+        case .unsafeStorage(let problem):
+            return problem.description
         }
     }
 }

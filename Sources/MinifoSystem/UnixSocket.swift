@@ -1,21 +1,29 @@
 import CMinifo
 import Glibc
 
-/// Unix stream sockets in the abstract namespace: no file to clean up, gone with the process
-/// that holds them; a daemon's control channel.
+/// Unix stream sockets bound to a name in a directory, reached through a descriptor of that
+/// directory (as `/proc/self/fd/N/NAME`), so that a path of any length fits sun_path and no
+/// directory on the way is looked up again; a daemon's control channel.
 public enum UnixSocket {
-    /// A listening socket bound to `name`. EADDRINUSE while another process holds the name.
-    public static func listen(abstract name: [UInt8]) throws(Errno) -> Int32 {
-        try name.withUnsafeBufferPointer { buffer in
-            attempt { cminifo_listen_abstract(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), buffer.count) }
-        }.get()
+    /// A listening socket bound to `name` in the directory `dir`, replacing a socket file of
+    /// that name that is left there (bind(2) refuses to reuse one, listened on or not).
+    public static func listen(in dir: StorageDescriptor, name: [UInt8]) throws(Errno) -> Int32 {
+        do {
+            try removeName(dir, name, directory: false)
+        } catch .ENOENT {
+        }
+        return try withCString(Array("/proc/self/fd/\(dir.rawValue)/".utf8) + name) { (path) throws(Errno) in
+            try retrying { cminifo_listen_unix(path) }
+        }
     }
 
-    /// A socket connected to the one listening on `name`. ECONNREFUSED when none does.
-    public static func connect(abstract name: [UInt8]) throws(Errno) -> Int32 {
-        try name.withUnsafeBufferPointer { buffer in
-            attempt { cminifo_connect_abstract(UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self), buffer.count) }
-        }.get()
+    /// A socket connected to the one listening on `name` in the directory `dir`. ECONNREFUSED
+    /// when none listens there, EAGAIN when none accepts within `timeout` seconds, which
+    /// then also bounds every send and receive on it (`setTimeout` changes that).
+    public static func connect(in dir: Descriptor<some FileTree>, name: [UInt8], timeout seconds: Int32) throws(Errno) -> Int32 {
+        try withCString(Array("/proc/self/fd/\(dir.rawValue)/".utf8) + name) { (path) throws(Errno) in
+            try retrying { cminifo_connect_unix(path, seconds) }
+        }
     }
 
     /// accept(2), close-on-exec. EINVAL once `shutdown` has been called on the socket.

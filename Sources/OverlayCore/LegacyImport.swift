@@ -34,12 +34,13 @@ public struct LegacyImport {
         self.base = base
         do {
             lock = try StorageLock(storage: storage, exclusive: true)
-        } catch .EAGAIN {
-            throw .inUse(storage)
-        } catch .ENOENT {
-            throw .missing(storage)
         } catch {
-            throw .io("opening the storage directory", error)
+            switch error {
+            case .inUse: throw .inUse(storage)
+            case .unsafe(let problem): throw .unsafe(problem)
+            case .io(.ENOENT): throw .missing(storage)
+            case .io(let errno): throw .io("opening the storage directory", errno)
+            }
         }
         let root = try Self.opening(storage, "opening the storage directory") { () throws(Errno) in try StorageDescriptor.openRoot(storage) }
         defer { close(root) }
@@ -262,6 +263,7 @@ public struct LegacyImport {
 public enum LegacyImportError: Error, CustomStringConvertible {
     case missing(String)
     case inUse(String)
+    case unsafe(UnsafeStorage)
     case nothingToImport(String)
     case alreadyConverted(String)
     case malformed(file: String, line: Int, reason: String)
@@ -276,6 +278,8 @@ public enum LegacyImportError: Error, CustomStringConvertible {
             return "\(path) does not exist"
         case .inUse(let storage):
             return "\(storage) is mounted, or being repaired (it is locked); unmount it and run the import again"
+        case .unsafe(let problem):
+            return problem.description
         case .nothingToImport(let storage):
             return "no mini_fo META files in \(storage): nothing to import"
         case .alreadyConverted(let storage):

@@ -76,11 +76,11 @@ public final class Overlay: Sendable {
         return try openat(storageRoot, Names.work, [.path, .directory, .noFollow])
     }
 
-    /// Removes the copies a crash left half-built in the work directory.
+    /// Removes the copies a crash left half-built in the work directory; the control socket stays.
     private func emptyWorkDirectory() throws(Errno) {
         let reader = DirectoryReader(owning: try openat(work, [0x2E], [.directory, .noFollow]))
         while let entry = try reader.next() {
-            if entry.isDotOrDotDot { continue }
+            if entry.isDotOrDotDot || entry.name == Names.controlSocket { continue }
             try removeTree(work, entry.name)
         }
     }

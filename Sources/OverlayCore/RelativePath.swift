@@ -31,6 +31,11 @@ public enum Names {
     /// into place; never shown either.
     public static let work: [UInt8] = meta + Array(".work".utf8)
 
+    /// The control socket of the daemon serving the storage, in the work directory, which the
+    /// work directory's cleanups leave: a socket there can only have been made by the storage's
+    /// owner or root (`StorageLock`).
+    public static let controlSocket: [UInt8] = Array("control".utf8)
+
     /// The directory at the storage root holding the copies of hard-linked base files, by
     /// inode number, so that every name of such a file shows the one copy.
     public static let links: [UInt8] = meta + Array(".links".utf8)

@@ -16,14 +16,7 @@ public struct StorageCheck {
 
     public init(_ given: String, repair: Bool) throws(StorageError) {
         let path = try StorageDirectory.directory(given)
-        let lock: StorageLock?
-        do throws(Errno) {
-            lock = repair ? try StorageLock(storage: path, exclusive: true) : nil
-        } catch .EAGAIN {
-            throw .mounted(path, then: "repair it")
-        } catch {
-            throw .io(error, "locking \(path)")
-        }
+        let lock = repair ? try StorageDirectory.lock(path, then: "repair it") : nil
         let root: OwnedDescriptor<StorageTree>
         do {
             root = OwnedDescriptor(owning: try .openRoot(path))
@@ -109,10 +102,7 @@ public struct StorageCheck {
             found("an interrupted META compaction left \(String(decoding: Names.metaReplacement, as: UTF8.self))", fixed: repair)
             if repair { try removeTree(root, Names.metaReplacement) }
         }
-        guard let reader = try? DirectoryReader(owning: openat(root, Names.work, [.directory, .noFollow])) else { return }
-        while let entry = try reader.next() {
-            if entry.isDotOrDotDot { continue }
-            let name = Names.work + [0x2F] + entry.name
+        for name in try workDirectoryLeftovers(root) {
             found("a copy-up left \(TextFormatting.escaped(name)) half-built in the work directory", fixed: repair)
             if repair { try removeTree(root, name) }
         }
@@ -198,6 +188,19 @@ private enum RecordFix {
         case .inode(let path): try store.setInode(path, nil)
         }
     }
+}
+
+/// What a crash left in the work directory of the storage root `root`, as paths from the root;
+/// nothing when there is no work directory. The control socket counts only `withSocket`: a
+/// daemon may be listening on it unless the caller holds the storage lock exclusive.
+func workDirectoryLeftovers(_ root: StorageDescriptor, withSocket: Bool = false) throws(Errno) -> [[UInt8]] {
+    guard let reader = try? DirectoryReader(owning: openat(root, Names.work, [.directory, .noFollow])) else { return [] }
+    var names: [[UInt8]] = []
+    while let entry = try reader.next() {
+        if entry.isDotOrDotDot || (entry.name == Names.controlSocket && !withSocket) { continue }
+        names.append(Names.work + [0x2F] + entry.name)
+    }
+    return names
 }
 
 /// Removes a storage object and everything below it.

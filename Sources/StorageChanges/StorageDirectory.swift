@@ -28,16 +28,25 @@ public final class StorageDirectory: Sendable {
     }
 
     /// Locks the storage directory `given` against mounts and other tools, as a tool that
-    /// writes storage must; nil when a mount's daemon or another tool holds it.
+    /// writes storage must; nil when a mount's daemon or another tool holds it. `.unsafe` for
+    /// storage that someone other than the user and root controls.
     public static func lockExclusively(_ given: String) throws(StorageError) -> StorageLock? {
         let path = try directory(given)
         do {
             return try StorageLock(storage: path, exclusive: true)
-        } catch .EAGAIN {
-            return nil
         } catch {
-            throw .io(error, "locking \(path)")
+            switch error {
+            case .inUse: return nil
+            case .unsafe(let problem): throw .unsafe(problem)
+            case .io(let errno): throw .io(errno, "locking \(path)")
+            }
         }
+    }
+
+    /// `lockExclusively` of the canonical `path`, `.mounted` (saying `then`) when it is held.
+    static func lock(_ path: String, then action: String) throws(StorageError) -> StorageLock {
+        guard let lock = try lockExclusively(path) else { throw .mounted(path, then: action) }
+        return lock
     }
 
     /// The base the META file of the storage directory `path` names.

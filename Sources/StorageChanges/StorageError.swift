@@ -16,6 +16,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     case mounted(String, then: String)
     /// `minifo merge` was interrupted: the base is partly merged.
     case interruptedMerge(String)
+    /// Someone other than the user and root controls the storage directory.
+    case unsafe(UnsafeStorage)
     case io(Errno, String)
 
     public var description: String {
@@ -44,6 +46,8 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
             return "\(storage) is mounted (its daemon holds it); unmount it with `minifo umount MOUNTPOINT`, then \(action)"
         case .interruptedMerge(let storage):
             return OverlayError.interruptedMerge(storage).description
+        case .unsafe(let problem):
+            return problem.description
         case .io(let errno, let context):
             return "\(context): \(errno)"
         }

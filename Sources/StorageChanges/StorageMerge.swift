@@ -30,8 +30,7 @@ public final class StorageMerge {
     public init(_ given: String, dryRun: Bool) throws(MergeError) {
         do throws(StorageError) {
             storage = try StorageDirectory.directory(given)
-            lock = dryRun ? nil : try StorageDirectory.lockExclusively(storage)
-            if !dryRun && lock == nil { throw .mounted(storage, then: "merge it") }
+            lock = dryRun ? nil : try StorageDirectory.lock(storage, then: "merge it")
         } catch {
             throw .storage(error)
         }
@@ -135,15 +134,16 @@ public final class StorageMerge {
     }
 
     /// Removes everything from the storage directory but its META file, which then starts
-    /// again, empty, for the same base; the journal goes last.
+    /// again, empty, for the same base, and the work directory, which holds the lock (it is
+    /// emptied, of a daemon's stale control socket too); the journal goes last.
     private func emptyStorage() throws(Errno) {
         let root = storageRoot.descriptor
         let reader = DirectoryReader(owning: try openat(root, [0x2E], [.directory]))
         var names: [[UInt8]] = []
         while let entry = try reader.next() {
-            if !entry.isDotOrDotDot && entry.name != Names.merge && entry.name != Names.meta { names.append(entry.name) }
+            if !entry.isDotOrDotDot && ![Names.merge, Names.meta, Names.work].contains(entry.name) { names.append(entry.name) }
         }
-        for name in names { try removeTree(root, name) }
+        for name in try names + workDirectoryLeftovers(root, withSocket: true) { try removeTree(root, name) }
         do {
             try removeName(root, Names.meta, directory: false)
         } catch .ENOENT {}

@@ -2,15 +2,16 @@ import MinifoSystem
 import OverlayCore
 
 /// How paths, modes and times are written in minifo's text output.
-enum TextFormatting {
+public enum TextFormatting {
     /// A path for one line of text: the root is ".", printable UTF-8 stays as it is, and a
-    /// backslash, a control character or a byte that is not UTF-8 is escaped C-style
-    /// (`\\`, `\n`, `\t`, `\xNN`), so that every change stays on one line.
+    /// backslash, a control character (C0, DEL or C1) or a byte that is not UTF-8 is escaped
+    /// C-style (`\\`, `\n`, `\t`, `\xNN`, a C1 control as the two bytes of its UTF-8), so
+    /// that every change stays on one line and nothing reaches a terminal as a command.
     static func path(_ path: RelativePath) -> String {
         path.isRoot ? "." : escaped(path.bytes)
     }
 
-    static func escaped(_ bytes: [UInt8]) -> String {
+    static func escaped(_ bytes: [UInt8], backslashes: Bool = true) -> String {
         var out = ""
         var index = 0
         while index < bytes.count {
@@ -21,15 +22,25 @@ enum TextFormatting {
             }
             let scalar = String(decoding: bytes[index..<index + length], as: UTF8.self).unicodeScalars.first!
             switch scalar {
-            case "\\": out += "\\\\"
+            case "\\" where backslashes: out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += hexEscape(bytes[index])
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                for byte in bytes[index..<index + length] { out += hexEscape(byte) }
             default: out.unicodeScalars.append(scalar)
             }
             index += length
         }
         return out
+    }
+
+    /// Lines of text from another process (a mount's daemon), made safe to print: within each
+    /// line, what `escaped` escapes but a backslash, which is harmless to a terminal and may
+    /// start an escape the other side wrote already.
+    public static func printable(_ bytes: [UInt8]) -> String {
+        bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            .map { escaped(Array($0), backslashes: false) }
+            .joined(separator: "\n")
     }
 
     private static func hexEscape(_ byte: UInt8) -> String {

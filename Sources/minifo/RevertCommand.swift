@@ -26,22 +26,30 @@ struct RevertCommand: ParsableCommand {
         if paths.isEmpty { throw fail("give the PATHs to revert; `minifo status \(storage)` lists the changes") }
         // Locked: no mount serves it, change it here. Otherwise ask the daemon of its mount; a
         // daemon that no longer answers is one exiting after an unmount, which lets go shortly.
+        // Storage this user may not change itself may be mounted by its owner, whose daemon can.
         for _ in 0..<50 {
             let lock: StorageLock?
             do {
                 lock = try StorageDirectory.lockExclusively(storage)
+            } catch .unsafe(let problem) {
+                if let reply = try requestFromDaemon() { return try show(reply) }
+                throw fail(problem.description)
             } catch {
                 throw fail(error.description)
             }
             if let lock { return try revert(holding: lock) }
-            if let reply = try requestFromDaemon() {
-                if !reply.done { throw fail(reply.text) }
-                return print(reply.text, terminator: "")
-            }
+            if let reply = try requestFromDaemon() { return try show(reply) }
             Thread.sleep(milliseconds: 100)
         }
         throw fail("\(storage) is in use: mounted by a daemon that does not answer `minifo revert`, or being changed "
             + "by another minifo command; unmount it, or try again once that command has finished")
+    }
+
+    /// Prints what the daemon answered, escaped: it is another process's text.
+    private func show(_ reply: ControlChannel.Reply) throws {
+        let text = TextFormatting.printable(reply.text)
+        if !reply.done { throw fail(text) }
+        print(text, terminator: "")
     }
 
     private func revert(holding lock: StorageLock) throws {
@@ -68,12 +76,13 @@ struct RevertCommand: ParsableCommand {
     private func requestFromDaemon() throws -> ControlChannel.Reply? {
         // Bad input (not a storage directory, a damaged META file) is found here too, as for status.
         let directory = try openStorage(storage)
+        let timeout = ProcessControl.environmentValue("MINIFO_CONTROL_TIMEOUT").flatMap { Int32($0) } ?? ControlChannel.replyTimeout
         do {
-            return try ControlChannel.request(storage: directory.path, .revert, paths)
-        } catch .ECONNREFUSED {
+            return try ControlChannel.request(storage: directory.path, .revert, paths, timeout: timeout)
+        } catch .noDaemon {
             return nil
         } catch {
-            throw fail("cannot reach the daemon serving \(directory.path): \(error)")
+            throw fail("cannot use the daemon serving \(directory.path): \(error)")
         }
     }
 }

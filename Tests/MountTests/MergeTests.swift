@@ -40,6 +40,15 @@ extension MinifoMountTests {
             printf more | dd of=sparse bs=1 seek=6000000 conv=notrunc 2>/dev/null; rm link; ln -s usr link
             """
 
+        /// A merged storage directory: its META file, and its work directory (the storage
+        /// lock's), empty.
+        private static func expectEmpty(_ storage: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: storage).sorted()) ?? []
+            #expect(names == ["META_dAfFgHE39ktF3HD2sr", "META_dAfFgHE39ktF3HD2sr.work"], sourceLocation: sourceLocation)
+            let work = try? FileManager.default.contentsOfDirectory(atPath: storage + "/META_dAfFgHE39ktF3HD2sr.work")
+            #expect(work == [], "left in the work directory: \(work ?? [])", sourceLocation: sourceLocation)
+        }
+
         /// Every entry of the two trees the same but for inode numbers.
         private static func expectSameTree(_ merged: [RawPath: TreeWalk.Entry], _ shown: [RawPath: TreeWalk.Entry],
                                            sourceLocation: SourceLocation = #_sourceLocation) {
@@ -85,7 +94,7 @@ extension MinifoMountTests {
                 let sparse = try Sys.lstat(RawPath(copy + "/sparse"))
                 #expect(sparse.st_blocks * 512 < 1 << 20, "the sparse file kept its holes: \(sparse.st_blocks) blocks")
 
-                #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.storage) == ["META_dAfFgHE39ktF3HD2sr"])
+                Self.expectEmpty(fixture.storage)
                 #expect(try Self.minifo(["status", fixture.storage]).stdout.isEmpty)
                 #expect(try Self.minifo(["check", fixture.storage]).succeeded)
                 try fixture.mount(base: copy)
@@ -120,7 +129,7 @@ extension MinifoMountTests {
                 let finished = try Self.minifo(["merge", fixture.storage])
                 #expect(finished.succeeded && finished.stdout.hasPrefix("finishing the interrupted merge"), "\(finished)")
                 Self.expectSameTree(try TreeWalk.fingerprint(RawPath(copy)), view)
-                #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.storage) == ["META_dAfFgHE39ktF3HD2sr"])
+                Self.expectEmpty(fixture.storage)
             }
         }
 

@@ -126,4 +126,16 @@ import Testing
         }
         #expect(try s.status() == ["created  f\\xff\\n"])
     }
+
+    /// C1 controls (U+0080 to U+009F) move a terminal's cursor or start an escape sequence, as
+    /// C0 controls do: both are escaped, byte by byte, as is DEL.
+    @Test func namesWithC1ControlsAreEscaped() throws {
+        let s = try Scratch.withEveryKind()
+        try s.change { o in
+            let (_, _, fd) = try o.create([0x61, 0xC2, 0x9B, 0x32, 0x4A, 0xC2, 0x85, 0x7F, 0xC2, 0xA0], in: .root, .file(flags: O_WRONLY),
+                                          mode: 0o100644, caller: Caller(uid: 0, gid: 0))
+            if let fd { MinifoSystem.close(fd) }
+        }
+        #expect(try s.status() == ["created  a\\xc2\\x9b2J\\xc2\\x85\\x7f\u{A0}"])
+    }
 }

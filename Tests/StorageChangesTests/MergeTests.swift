@@ -75,7 +75,9 @@ import Testing
         let baseRoot = try BaseDescriptor.openRoot(s.base)
         defer { MinifoSystem.close(baseRoot) }
         #expect(try ExtendedAttributes.all(baseRoot, [0x2E]).map { $0.1 } == [bytes("r")], "the root's xattr", sourceLocation: sourceLocation)
-        #expect(try fm.contentsOfDirectory(atPath: s.storage) == ["META_dAfFgHE39ktF3HD2sr"], sourceLocation: sourceLocation)
+        #expect(try fm.contentsOfDirectory(atPath: s.storage).sorted() == ["META_dAfFgHE39ktF3HD2sr", "META_dAfFgHE39ktF3HD2sr.work"],
+                "META and the work directory, which holds the storage lock", sourceLocation: sourceLocation)
+        #expect(try fm.contentsOfDirectory(atPath: s.storage + "/META_dAfFgHE39ktF3HD2sr.work").isEmpty, sourceLocation: sourceLocation)
         #expect(try s.status().isEmpty, sourceLocation: sourceLocation)
     }
 

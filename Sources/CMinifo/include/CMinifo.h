@@ -34,12 +34,14 @@ int cminifo_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, 
 /// 1 if `path` is the root of a mount (statx STATX_ATTR_MOUNT_ROOT), 0 if not, -1 with errno.
 int cminifo_is_mount_root(const char *path);
 
-/// A listening Unix stream socket bound to `name` (`length` bytes, no NUL needed) in the
-/// abstract namespace; close-on-exec. -1 with errno on failure.
-int cminifo_listen_abstract(const char *name, size_t length);
+/// A listening Unix stream socket bound to the path `path` (bind(2) creates the socket file);
+/// close-on-exec. -1 with errno on failure, ENAMETOOLONG for a path sun_path cannot hold.
+int cminifo_listen_unix(const char *path);
 
-/// A Unix stream socket connected to the abstract socket `name`; close-on-exec.
-int cminifo_connect_abstract(const char *name, size_t length);
+/// A Unix stream socket connected to the one listening at `path`, with SO_SNDTIMEO and
+/// SO_RCVTIMEO of `seconds` set first, so that connect(2) to a listener whose backlog is full
+/// fails with EAGAIN after that long; close-on-exec.
+int cminifo_connect_unix(const char *path, int seconds);
 
 /// accept4(2) with SOCK_CLOEXEC.
 int cminifo_accept(int fd);
