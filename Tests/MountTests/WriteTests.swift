@@ -70,9 +70,13 @@ extension MinifoMountTests {
                 #expect(try Sys.readFile(fixture.mountRaw.appending(BaseTree.smallFile)) == Array("hello, minifo\n".utf8))
                 #expect(Sys.statResult(fixture.mountRaw.appending("new-file")).errnoValue == ENOENT)
                 #expect(Sys.statResult(fixture.mountRaw.appending("new-dir")).errnoValue == ENOENT)
-                // A read-only mount writes nothing anywhere: the empty storage stays empty.
+                // A read-only mount writes nothing anywhere: the empty storage gets only the
+                // 0700 work directory that holds the storage lock and the control socket, which
+                // no other user can open to take either first.
                 let storage = try Sys.listDirectory(fixture.storageRaw).map { RawPath(bytes: $0.name) }
-                #expect(storage.isEmpty, "storage of an -o ro mount after refused writes: \(storage)")
+                #expect(storage.map(\.string) == ["META_dAfFgHE39ktF3HD2sr.work"], "storage of an -o ro mount after refused writes: \(storage)")
+                let work = try Sys.listDirectory(fixture.storageRaw.appending("META_dAfFgHE39ktF3HD2sr.work")).map { RawPath(bytes: $0.name).string }
+                #expect(work == ["control"], "the work directory of an -o ro mount: \(work)")
 
                 let after = try TreeWalk.fingerprint(fixture.baseRaw)
                 TreeWalk.expectSame(before, after, "base after the writes")
